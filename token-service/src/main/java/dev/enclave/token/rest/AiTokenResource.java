@@ -1,0 +1,79 @@
+package dev.enclave.token.rest;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.enclave.token.config.TokenServiceConfig;
+import dev.enclave.token.service.InternalClientAuthenticator;
+import dev.enclave.token.service.SelfIssuedTokenMinter;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+
+import java.util.List;
+import java.util.UUID;
+
+/** Internal API: the instance asks for a self-issued AI token for the AI gateway. */
+@Path("/internal/v1/ai-tokens")
+@Consumes(MediaType.APPLICATION_JSON)
+@Produces(MediaType.APPLICATION_JSON)
+public class AiTokenResource {
+
+    public record AiTokenRequest(@JsonProperty("instance_id") String instanceId, List<String> scopes) {
+    }
+
+    public record AiTokenResponse(String token, @JsonProperty("token_type") String tokenType,
+                                  @JsonProperty("expires_in") long expiresIn,
+                                  @JsonProperty("expires_at") long expiresAt,
+                                  @JsonProperty("issued_at") long issuedAt) {
+    }
+
+    private final InternalClientAuthenticator clients;
+    private final SelfIssuedTokenMinter minter;
+    private final TokenServiceConfig config;
+
+    public AiTokenResource(InternalClientAuthenticator clients, SelfIssuedTokenMinter minter,
+                           TokenServiceConfig config) {
+        this.clients = clients;
+        this.minter = minter;
+        this.config = config;
+    }
+
+    @POST
+    public AiTokenResponse mint(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, AiTokenRequest request) {
+        clients.authenticate(authorization);
+        if (request == null) {
+            throw OAuthException.invalidRequest("Body required: {\"instance_id\": \"<uuid>\", \"scopes\": [...]}");
+        }
+        requireUuid(request.instanceId());
+        List<String> scopes = requireGrantableScopes(request.scopes());
+        SelfIssuedTokenMinter.MintedToken minted = minter.mint(request.instanceId(), scopes);
+        long issuedAt = minted.issuedAt().getEpochSecond();
+        long expiresAt = minted.expiresAt().getEpochSecond();
+        return new AiTokenResponse(minted.token(), "Bearer", expiresAt - issuedAt, expiresAt, issuedAt);
+    }
+
+    private static void requireUuid(String instanceId) {
+        if (instanceId == null || instanceId.isBlank()) {
+            throw OAuthException.invalidRequest("instance_id is required");
+        }
+        try {
+            UUID.fromString(instanceId);
+        } catch (IllegalArgumentException e) {
+            throw OAuthException.invalidRequest("instance_id must be a UUID");
+        }
+    }
+
+    private List<String> requireGrantableScopes(List<String> scopes) {
+        if (scopes == null || scopes.isEmpty()) {
+            throw OAuthException.invalidScope("scopes must name at least one unit primitive");
+        }
+        List<String> refused = scopes.stream().filter(s -> !config.aiTokenScopes().contains(s)).toList();
+        if (!refused.isEmpty()) {
+            throw OAuthException.invalidScope("Not grantable to the instance: " + String.join(", ", refused));
+        }
+        return scopes.stream().distinct().toList();
+    }
+}

@@ -1,0 +1,117 @@
+package dev.enclave.token;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import org.jose4j.jwk.HttpsJwks;
+import org.jose4j.jwk.JsonWebKeySet;
+import org.jose4j.jws.AlgorithmIdentifiers;
+import org.jose4j.jwt.JwtClaims;
+import org.jose4j.jwt.consumer.JwtConsumer;
+import org.jose4j.jwt.consumer.JwtConsumerBuilder;
+import org.jose4j.keys.resolvers.JwksVerificationKeyResolver;
+import org.jose4j.jwa.AlgorithmConstraints;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+@QuarkusTest
+class AiTokenResourceTest {
+
+    static final String INSTANCE_ID = UUID.randomUUID().toString();
+
+    private Response mint(String clientId, String secret, Object body) {
+        return given().auth().preemptive().basic(clientId, secret)
+                .contentType(ContentType.JSON).body(body)
+                .post("/internal/v1/ai-tokens");
+    }
+
+    @Test
+    void mintedTokenCarriesSelfIssuedClaimsAndVerifiesAgainstPublishedKeys() throws Exception {
+        Response response = mint("instance-service", "test-instance-secret",
+                Map.of("instance_id", INSTANCE_ID, "scopes", List.of("complete_code", "generate_code")));
+        response.then().statusCode(200).body("token_type", equalTo("Bearer")).body("expires_in", equalTo(3600));
+
+        String jwks = given().get("/oauth/discovery/keys").asString();
+        JwtConsumer consumer = new JwtConsumerBuilder()
+                .setVerificationKeyResolver(new JwksVerificationKeyResolver(new JsonWebKeySet(jwks).getJsonWebKeys()))
+                .setJwsAlgorithmConstraints(AlgorithmConstraints.ConstraintType.PERMIT, AlgorithmIdentifiers.RSA_USING_SHA256)
+                .setExpectedAudience("gitlab-ai-gateway")
+                .setExpectedIssuer("http://localhost:8080")
+                .setRequireExpirationTime().setRequireJwtId().setRequireIssuedAt().setRequireNotBefore()
+                .build();
+        JwtClaims claims = consumer.processToClaims(response.path("token"));
+
+        assertThat(claims.getSubject()).isEqualTo(INSTANCE_ID);
+        assertThat(claims.getStringClaimValue("gitlab_realm")).isEqualTo("self-managed");
+        assertThat(claims.getStringClaimValue("gitlab_instance_id")).isEqualTo(INSTANCE_ID);
+        assertThat(claims.getStringListClaimValue("scopes")).containsExactly("complete_code", "generate_code");
+        long iat = claims.getIssuedAt().getValue();
+        assertThat(claims.getNotBefore().getValue()).isEqualTo(iat - 5);
+        assertThat(claims.getExpirationTime().getValue()).isEqualTo(iat + 3600);
+        assertThat(((Number) response.path("expires_at")).longValue()).isEqualTo(iat + 3600);
+        UUID.fromString(claims.getJwtId());
+    }
+
+    @Test
+    void eachTokenHasItsOwnJti() throws Exception {
+        Map<String, Object> body = Map.of("instance_id", INSTANCE_ID, "scopes", List.of("complete_code"));
+        String first = mint("instance-service", "test-instance-secret", body).path("token");
+        String second = mint("instance-service", "test-instance-secret", body).path("token");
+        assertThat(jti(first)).isNotEqualTo(jti(second));
+    }
+
+    private static String jti(String jwt) throws Exception {
+        return JwtClaims.parse(new String(java.util.Base64.getUrlDecoder().decode(jwt.split("\\.")[1]))).getJwtId();
+    }
+
+    @Test
+    void wrongClientSecretIsInvalidClient() {
+        mint("instance-service", "wrong", Map.of("instance_id", INSTANCE_ID, "scopes", List.of("complete_code")))
+                .then().statusCode(401)
+                .header("WWW-Authenticate", equalTo("Basic realm=\"token-service\""))
+                .body("error", equalTo("invalid_client"));
+    }
+
+    @Test
+    void unknownClientIsInvalidClient() {
+        mint("someone-else", "test-instance-secret", Map.of("instance_id", INSTANCE_ID, "scopes", List.of("complete_code")))
+                .then().statusCode(401).body("error", equalTo("invalid_client"));
+    }
+
+    @Test
+    void missingClientAuthenticationIsInvalidClient() {
+        given().contentType(ContentType.JSON).body(Map.of("instance_id", INSTANCE_ID, "scopes", List.of("complete_code")))
+                .post("/internal/v1/ai-tokens")
+                .then().statusCode(401).body("error", equalTo("invalid_client"));
+    }
+
+    @Test
+    void scopeBeyondWhatTheInstanceMayGrantIsRefusedByName() {
+        mint("instance-service", "test-instance-secret",
+                Map.of("instance_id", INSTANCE_ID, "scopes", List.of("complete_code", "admin_everything")))
+                .then().statusCode(400)
+                .body("error", equalTo("invalid_scope"))
+                .body("error_description", equalTo("Not grantable to the instance: admin_everything"));
+    }
+
+    @Test
+    void emptyScopesAreRefused() {
+        mint("instance-service", "test-instance-secret", Map.of("instance_id", INSTANCE_ID, "scopes", List.of()))
+                .then().statusCode(400).body("error", equalTo("invalid_scope"));
+    }
+
+    @Test
+    void instanceIdMustBeAUuid() {
+        mint("instance-service", "test-instance-secret", Map.of("instance_id", "not-a-uuid", "scopes", List.of("complete_code")))
+                .then().statusCode(400)
+                .body("error", equalTo("invalid_request"))
+                .body("error_description", equalTo("instance_id must be a UUID"));
+    }
+}
