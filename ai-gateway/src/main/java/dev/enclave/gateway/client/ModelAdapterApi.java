@@ -1,0 +1,26 @@
+package dev.enclave.gateway.client;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
+
+@RegisterRestClient(configKey = "model-adapter")
+@Path("/v1")
+@Consumes(MediaType.APPLICATION_JSON)
+@Produces(MediaType.APPLICATION_JSON)
+interface ModelAdapterApi {
+
+    @POST
+    @Path("/completions")
+    AdapterWire.GenerateResponse complete(@HeaderParam("X-Request-ID") String requestId,
+                                          AdapterWire.GenerateRequest request);
+
+    @POST
+    @Path("/chat/completions")
+    AdapterWire.GenerateResponse chat(@HeaderParam("X-Request-ID") String requestId,
+                                      AdapterWire.GenerateRequest request);
+}

@@ -1,0 +1,53 @@
+package dev.enclave.gateway.rest;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An error answered in the AI gateway's own shapes: {@code {"error": ...}} for authentication,
+ * {@code {"detail": ...}} for everything else.
+ */
+public class GatewayException extends RuntimeException {
+
+    /** GitLab's gateway answers model-server failures with 421 Misdirected Request. */
+    public static final int MODEL_SERVER_ERROR = 421;
+
+    private final int status;
+    private final Object body;
+
+    private GatewayException(int status, String message, Object body) {
+        super(message);
+        this.status = status;
+        this.body = body;
+    }
+
+    public static GatewayException unauthenticated(String error) {
+        return new GatewayException(401, error, Map.of("error", error));
+    }
+
+    public static GatewayException forbidden(String detail) {
+        return new GatewayException(403, detail, Map.of("detail", detail));
+    }
+
+    /** FastAPI-style validation error: {@code {"detail": [{"loc": [...], "msg": ..., "type": ...}]}}. */
+    public static GatewayException invalid(String field, String message) {
+        return new GatewayException(422, field + ": " + message,
+                Map.of("detail", List.of(Map.of("loc", List.of("body", field), "msg", message, "type", "value_error"))));
+    }
+
+    public static GatewayException modelServer(String detail) {
+        return new GatewayException(MODEL_SERVER_ERROR, detail, Map.of("detail", detail));
+    }
+
+    public static GatewayException unavailable(String detail) {
+        return new GatewayException(503, detail, Map.of("detail", detail));
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public Object body() {
+        return body;
+    }
+}

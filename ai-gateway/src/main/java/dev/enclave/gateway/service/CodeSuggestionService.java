@@ -1,0 +1,100 @@
+package dev.enclave.gateway.service;
+
+import dev.enclave.gateway.client.AdapterWire;
+import dev.enclave.gateway.client.ModelAdapterClient;
+import dev.enclave.gateway.config.GatewayConfig;
+import dev.enclave.gateway.prompt.CodeSuggestionPromptBuilder;
+import dev.enclave.gateway.prompt.LanguageDetector;
+import dev.enclave.gateway.prompt.ModelFamily;
+import dev.enclave.gateway.prompt.ModelPrompt;
+import dev.enclave.gateway.rest.CodeSuggestionWire;
+import dev.enclave.gateway.rest.GatewayException;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/** Code completions and generations for self-hosted models: validate, prompt, call the model. */
+@ApplicationScoped
+public class CodeSuggestionService {
+
+    static final int MAX_CURSOR_CONTENT = 100_000;
+
+    private final CodeSuggestionPromptBuilder prompts;
+    private final ModelAdapterClient adapter;
+    private final ModelTargetResolver targets;
+    private final GatewayConfig config;
+
+    public CodeSuggestionService(CodeSuggestionPromptBuilder prompts, ModelAdapterClient adapter,
+                                 ModelTargetResolver targets, GatewayConfig config) {
+        this.prompts = prompts;
+        this.adapter = adapter;
+        this.targets = targets;
+        this.config = config;
+    }
+
+    public CodeSuggestionWire.Response complete(CodeSuggestionWire.Request request) {
+        CodeSuggestionWire.CurrentFile file = requireFile(request);
+        ModelFamily family = requireFamily(request.modelName());
+        String lang = LanguageDetector.fromFileName(file.fileName());
+        ModelPrompt prompt = prompts.completion(family, file.fileName(), lang, file.contentAboveCursor(),
+                file.contentBelowCursor());
+        return call(request, prompt, config.completionMaxTokens(), lang);
+    }
+
+    public CodeSuggestionWire.Response generate(CodeSuggestionWire.Request request) {
+        CodeSuggestionWire.CurrentFile file = requireFile(request);
+        requireFamily(request.modelName());
+        String lang = LanguageDetector.fromFileName(file.fileName());
+        ModelPrompt prompt = prompts.generation(file.fileName(), lang, file.contentAboveCursor(),
+                file.contentBelowCursor(), request.userInstruction());
+        return call(request, prompt, config.generationMaxTokens(), lang);
+    }
+
+    private CodeSuggestionWire.Response call(CodeSuggestionWire.Request request, ModelPrompt prompt, int maxTokens,
+                                             String lang) {
+        AdapterWire.ModelTarget target = targets.resolve(request.modelProvider(), request.modelEndpoint(),
+                request.modelIdentifier(), request.modelApiKey());
+        AdapterWire.GenerateRequest call = prompt instanceof ModelPrompt.Chat chat
+                ? new AdapterWire.GenerateRequest(target, null, chat.messages(), maxTokens, config.temperature(), false)
+                : new AdapterWire.GenerateRequest(target, ((ModelPrompt.Completion) prompt).prompt(), null, maxTokens,
+                        config.temperature(), false);
+        AdapterWire.GenerateResponse answer = adapter.generate(call);
+        return new CodeSuggestionWire.Response(UUID.randomUUID().toString(),
+                new CodeSuggestionWire.Model(request.modelProvider() == null ? "litellm" : request.modelProvider(),
+                        target.identifier(), lang),
+                "text_completion", Instant.now().getEpochSecond(),
+                List.of(new CodeSuggestionWire.Choice(answer.text(), 0, answer.finishReason())));
+    }
+
+    private static CodeSuggestionWire.CurrentFile requireFile(CodeSuggestionWire.Request request) {
+        if (request == null) {
+            throw GatewayException.invalid("body", "a JSON body is required");
+        }
+        CodeSuggestionWire.CurrentFile file = request.currentFile();
+        if (file == null) {
+            throw GatewayException.invalid("current_file", "field required");
+        }
+        if (file.fileName() == null || file.fileName().isBlank()) {
+            throw GatewayException.invalid("current_file.file_name", "field required");
+        }
+        if (file.contentAboveCursor() != null && file.contentAboveCursor().length() > MAX_CURSOR_CONTENT) {
+            throw GatewayException.invalid("current_file.content_above_cursor",
+                    "ensure this value has at most " + MAX_CURSOR_CONTENT + " characters");
+        }
+        if (file.contentBelowCursor() != null && file.contentBelowCursor().length() > MAX_CURSOR_CONTENT) {
+            throw GatewayException.invalid("current_file.content_below_cursor",
+                    "ensure this value has at most " + MAX_CURSOR_CONTENT + " characters");
+        }
+        return file;
+    }
+
+    private static ModelFamily requireFamily(String modelName) {
+        if (modelName == null || modelName.isBlank()) {
+            throw GatewayException.invalid("model_name", "field required for self-hosted models");
+        }
+        return ModelFamily.fromWireName(modelName).orElseThrow(() -> GatewayException.invalid("model_name",
+                "unknown model family '" + modelName + "'"));
+    }
+}
