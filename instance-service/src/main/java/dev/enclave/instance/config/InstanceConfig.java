@@ -1,0 +1,57 @@
+package dev.enclave.instance.config;
+
+import io.smallrye.config.ConfigMapping;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+@ConfigMapping(prefix = "enclave.instance")
+public interface InstanceConfig {
+
+    /** Sent to the AI gateway as {@code X-Gitlab-Host-Name}. */
+    String hostName();
+
+    String version();
+
+    String tokenServiceUrl();
+
+    /** This instance's client at token-service. */
+    String clientId();
+
+    String clientSecret();
+
+    /** A cached AI token is renewed once it has less than this left. */
+    Duration aiTokenRenewBefore();
+
+    /** The self-hosted AI gateway. */
+    String aiGatewayUrl();
+
+    /** The cloud AI gateway for {@code vendored} features; absent means they are unavailable. */
+    Optional<String> cloudGatewayUrl();
+
+    /** How long a gateway call may take in all. */
+    Duration gatewayTimeout();
+
+    Optional<String> masterKey();
+
+    Path masterKeyFile();
+
+    boolean generateMasterKey();
+
+    Seed seed();
+
+    interface Seed {
+        boolean enabled();
+
+        Path tokenFile();
+
+        String modelEndpoint();
+
+        String modelIdentifier();
+
+        String modelFamily();
+
+        Optional<String> modelApiKey();
+    }
+}

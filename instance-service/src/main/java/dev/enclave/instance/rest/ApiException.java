@@ -1,0 +1,64 @@
+package dev.enclave.instance.rest;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** An error in GitLab's REST shapes, answered with {@code X-GitLab-Error-Origin: monolith}. */
+public class ApiException extends RuntimeException {
+
+    private final int status;
+    private final Map<String, Object> body;
+
+    private ApiException(int status, String message, Map<String, Object> body) {
+        super(message);
+        this.status = status;
+        this.body = body;
+    }
+
+    /** {@code {"message": "<status> <reason>[ - <detail>]"}}, as GitLab's {@code render_api_error!}. */
+    public static ApiException of(int status, String statusLine) {
+        return new ApiException(status, statusLine, Map.of("message", statusLine));
+    }
+
+    public static ApiException unauthorized() {
+        return of(401, "401 Unauthorized");
+    }
+
+    public static ApiException forbidden(String detail) {
+        return of(403, detail == null ? "403 Forbidden" : "403 Forbidden - " + detail);
+    }
+
+    public static ApiException notFound(String what) {
+        return of(404, what == null ? "404 Not Found" : "404 " + what + " Not Found");
+    }
+
+    /** Grape parameter validation: 400 {@code {"error": "current_file is missing"}}. */
+    public static ApiException badRequest(String error) {
+        return new ApiException(400, error, Map.of("error", error));
+    }
+
+    public static ApiException tooLarge() {
+        return of(413, "413 Request Entity Too Large");
+    }
+
+    public static ApiException unavailable(String detail) {
+        return of(503, "503 Service Unavailable - " + detail);
+    }
+
+    /** OAuth-style scope error, exactly as GitLab answers it. */
+    public static ApiException insufficientScope(String requiredScopes) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", "insufficient_scope");
+        body.put("error_description", "The request requires higher privileges than provided by the access token.");
+        body.put("scope", requiredScopes);
+        return new ApiException(403, "insufficient_scope", body);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public Map<String, Object> body() {
+        return body;
+    }
+}

@@ -1,0 +1,23 @@
+package dev.enclave.instance.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+public class ApiExceptionMapper {
+
+    public static final String ERROR_ORIGIN = "X-GitLab-Error-Origin";
+
+    @ServerExceptionMapper
+    public Response map(ApiException e) {
+        return Response.status(e.status()).type(MediaType.APPLICATION_JSON)
+                .header(ERROR_ORIGIN, "monolith").entity(e.body()).build();
+    }
+
+    /** Malformed JSON bodies: say so instead of a bare 400. */
+    @ServerExceptionMapper
+    public Response map(JsonProcessingException e) {
+        return map(ApiException.badRequest("Request body is not valid JSON: " + e.getOriginalMessage()));
+    }
+}

@@ -1,0 +1,195 @@
+package dev.enclave.instance.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.enclave.instance.client.AiGatewayClient;
+import dev.enclave.instance.client.TokenServiceClient;
+import dev.enclave.instance.config.InstanceConfig;
+import dev.enclave.instance.domain.User;
+import dev.enclave.instance.rest.ApiException;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code POST /code_suggestions/completions}: validates the body as GitLab does, routes the
+ * feature, and forwards to the chosen AI gateway with a self-issued token.
+ */
+@ApplicationScoped
+public class CodeSuggestionsService {
+
+    private static final Logger LOG = Logger.getLogger(CodeSuggestionsService.class);
+
+    static final int MAX_BODY_BYTES = 600_000;
+    static final int MAX_CONTENT_ABOVE_CURSOR = 400_000;
+    static final int FORWARDED_CURSOR_CONTENT = 100_000;
+    static final int MAX_FILE_NAME = 255;
+    private static final Set<String> INTENTS = Set.of("completion", "generation");
+    private static final Set<String> GENERATION_TYPES = Set.of("comment", "empty_function", "small_file");
+    /** Fields only the instance may set: a client must not pick the model server the gateway calls. */
+    private static final List<String> INSTANCE_OWNED_FIELDS = List.of("model_provider", "model_endpoint",
+            "model_api_key", "model_identifier", "model_name", "prompt_version", "prompt", "prompt_id");
+
+    public record Forwarded(int status, String contentType, byte[] body) {
+    }
+
+    private final FeatureRouter router;
+    private final AiTokenCache tokens;
+    private final AiGatewayClient gateway;
+    private final InstanceIdentityService identity;
+    private final InstanceConfig config;
+
+    public CodeSuggestionsService(FeatureRouter router, AiTokenCache tokens, AiGatewayClient gateway,
+                                  InstanceIdentityService identity, InstanceConfig config) {
+        this.router = router;
+        this.tokens = tokens;
+        this.gateway = gateway;
+        this.identity = identity;
+        this.config = config;
+    }
+
+    public Forwarded complete(User user, ObjectNode body, int bodyBytes) {
+        String intent = text(body, "intent");
+        if (intent != null && !INTENTS.contains(intent)) {
+            throw ApiException.badRequest("intent does not have a valid value");
+        }
+        boolean generation = "generation".equals(intent);
+        String feature = generation ? "code_generations" : "code_completions";
+
+        FeatureRouter.Route route = router.route(feature);
+        if (route instanceof FeatureRouter.Route.Disabled) {
+            throw ApiException.unauthorized();
+        }
+        if (bodyBytes > MAX_BODY_BYTES) {
+            throw ApiException.tooLarge();
+        }
+        validate(body);
+        trimCursorContent(body);
+        INSTANCE_OWNED_FIELDS.forEach(body::remove);
+
+        String gatewayUrl;
+        if (route instanceof FeatureRouter.Route.SelfHosted selfHosted) {
+            gatewayUrl = selfHosted.gatewayUrl();
+            addModelMetadata(body, selfHosted.model(), generation);
+        } else {
+            gatewayUrl = ((FeatureRouter.Route.Vendored) route).gatewayUrl().orElseThrow(() ->
+                    ApiException.unavailable(feature + " is routed to the cloud AI gateway, but no cloud gateway URL "
+                            + "is configured (enclave.instance.cloud-gateway-url)"));
+        }
+
+        String scope = generation ? "generate_code" : "complete_code";
+        TokenServiceClient.AiToken token;
+        try {
+            token = tokens.tokenFor(List.of(scope));
+        } catch (TokenServiceClient.TokenServiceException e) {
+            LOG.errorf("No AI token for %s: %s", feature, e.getMessage());
+            throw ApiException.unavailable("cannot obtain an AI gateway token: " + e.getMessage());
+        }
+        String path = generation ? "/v2/code/generations" : "/v2/code/completions";
+        try {
+            AiGatewayClient.GatewayResponse response = gateway.post(gatewayUrl, path, headers(user, token),
+                    body.toString().getBytes(StandardCharsets.UTF_8));
+            return new Forwarded(response.status(), response.contentType(), response.body());
+        } catch (AiGatewayClient.GatewayUnavailableException e) {
+            LOG.warnf("%s: %s", feature, e.getMessage());
+            throw ApiException.unavailable(e.getMessage());
+        }
+    }
+
+    private static void validate(ObjectNode body) {
+        JsonNode file = body.get("current_file");
+        if (file == null || !file.isObject()) {
+            throw ApiException.badRequest("current_file is missing");
+        }
+        String fileName = text(file, "file_name");
+        if (fileName == null) {
+            throw ApiException.badRequest("current_file[file_name] is missing");
+        }
+        if (fileName.length() > MAX_FILE_NAME) {
+            throw ApiException.badRequest("current_file[file_name] is too long (maximum is " + MAX_FILE_NAME
+                    + " characters)");
+        }
+        String above = text(file, "content_above_cursor");
+        if (above == null) {
+            throw ApiException.badRequest("current_file[content_above_cursor] is missing");
+        }
+        if (above.length() > MAX_CONTENT_ABOVE_CURSOR) {
+            throw ApiException.badRequest("current_file[content_above_cursor] is too long (maximum is "
+                    + MAX_CONTENT_ABOVE_CURSOR + " characters)");
+        }
+        String generationType = text(body, "generation_type");
+        if (generationType != null && !GENERATION_TYPES.contains(generationType)) {
+            throw ApiException.badRequest("generation_type does not have a valid value");
+        }
+        JsonNode stream = body.get("stream");
+        if (stream != null && !stream.isBoolean()) {
+            throw ApiException.badRequest("stream is invalid");
+        }
+    }
+
+    /** GitLab forwards only the 100,000 characters nearest the cursor on each side. */
+    private static void trimCursorContent(ObjectNode body) {
+        ObjectNode file = (ObjectNode) body.get("current_file");
+        String above = text(file, "content_above_cursor");
+        if (above != null && above.length() > FORWARDED_CURSOR_CONTENT) {
+            file.put("content_above_cursor", above.substring(above.length() - FORWARDED_CURSOR_CONTENT));
+        }
+        String below = text(file, "content_below_cursor");
+        if (below != null && below.length() > FORWARDED_CURSOR_CONTENT) {
+            file.put("content_below_cursor", below.substring(0, FORWARDED_CURSOR_CONTENT));
+        }
+    }
+
+    private static void addModelMetadata(ObjectNode body, FeatureRouter.ModelMetadata model, boolean generation) {
+        body.put("model_provider", "litellm");
+        body.put("model_endpoint", model.endpoint());
+        body.put("model_api_key", model.apiKey() == null ? "" : model.apiKey());
+        body.put("model_identifier", model.identifier());
+        body.put("model_name", model.family());
+        if (generation) {
+            body.put("prompt_id", "code_suggestions/generations");
+        }
+    }
+
+    private Map<String, String> headers(User user, TokenServiceClient.AiToken token) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Authorization", "Bearer " + token.token());
+        headers.put("X-Gitlab-Authentication-Type", "oidc");
+        headers.put("X-Gitlab-Instance-Id", identity.instanceId());
+        headers.put("X-Gitlab-Realm", "self-managed");
+        headers.put("X-Gitlab-Global-User-Id", globalUserId(user));
+        headers.put("X-Gitlab-Host-Name", config.hostName());
+        headers.put("X-Gitlab-Version", config.version());
+        headers.put("x-gitlab-enabled-instance-verbose-ai-logs", "false");
+        Object requestId = MDC.get("requestId");
+        if (requestId != null) {
+            headers.put("X-Request-ID", requestId.toString());
+        }
+        return headers;
+    }
+
+    /** A stable pseudonymous id for the user, as GitLab's global anonymous id: not the database id. */
+    private String globalUserId(User user) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256")
+                    .digest((identity.instanceId() + ":" + user.id).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(hash, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.asText();
+    }
+}

@@ -1,0 +1,80 @@
+package dev.enclave.instance;
+
+import dev.enclave.instance.domain.FeatureSetting;
+import dev.enclave.instance.domain.PersonalAccessToken;
+import dev.enclave.instance.domain.SelfHostedModel;
+import dev.enclave.instance.domain.User;
+import dev.enclave.instance.security.PersonalAccessTokens;
+import dev.enclave.instance.service.SelfHostedModels;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.Set;
+import java.util.UUID;
+
+/** Builds users, tokens, models and feature settings through the real services. */
+@ApplicationScoped
+public class TestData {
+
+    private final PersonalAccessTokens tokens;
+    private final SelfHostedModels models;
+
+    public TestData(PersonalAccessTokens tokens, SelfHostedModels models) {
+        this.tokens = tokens;
+        this.models = models;
+    }
+
+    public User user(String state) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            User user = new User();
+            user.username = "user-" + UUID.randomUUID();
+            user.name = "Test User";
+            user.state = state;
+            user.admin = false;
+            user.bot = false;
+            user.createdAt = Instant.now();
+            user.persist();
+            return user;
+        });
+    }
+
+    public String token(User user, Set<String> scopes, LocalDate expiresAt) {
+        return tokens.issue(user, "test", scopes, expiresAt).plaintext();
+    }
+
+    public String token(Set<String> scopes) {
+        return token(user(User.ACTIVE), scopes, LocalDate.now().plusDays(30));
+    }
+
+    public void revokeAll(User user) {
+        QuarkusTransaction.requiringNew().run(() ->
+                PersonalAccessToken.update("revoked = true where user.id = ?1", user.id));
+    }
+
+    public SelfHostedModel model(String apiKey) {
+        return models.create("model-" + UUID.randomUUID(), "codestral", "http://127.0.0.1:8000/v1",
+                "custom_openai/codestral-22b", apiKey);
+    }
+
+    public void route(String feature, SelfHostedModel model) {
+        models.routeToSelfHosted(feature, model);
+    }
+
+    public void disable(String feature) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            FeatureSetting setting = FeatureSetting.findByFeature(feature).orElseGet(FeatureSetting::new);
+            setting.feature = feature;
+            setting.provider = FeatureSetting.DISABLED;
+            setting.selfHostedModel = null;
+            setting.updatedAt = Instant.now();
+            setting.persist();
+        });
+    }
+
+    public String storedCiphertext(long modelId) {
+        return QuarkusTransaction.requiringNew().call(() -> ((SelfHostedModel) SelfHostedModel.findById(modelId))
+                .apiTokenEncrypted);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.enclave.adapter.provider;
+
+/** A model call that did not produce an answer, with who is to blame. */
+public class ModelCallException extends RuntimeException {
+
+    public enum Kind {
+        /** The model server answered with an error status. */
+        MODEL_SERVER_ERROR,
+        /** No connection could be made, or it broke before an answer. */
+        UNREACHABLE,
+        /** The model server did not answer within the read timeout. */
+        TIMEOUT,
+        /** The request cannot be sent as it is (bad endpoint, unsupported provider). */
+        INVALID_REQUEST
+    }
+
+    private final Kind kind;
+    private final Integer modelStatus;
+
+    public ModelCallException(Kind kind, Integer modelStatus, String message) {
+        super(message);
+        this.kind = kind;
+        this.modelStatus = modelStatus;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public Integer modelStatus() {
+        return modelStatus;
+    }
+}

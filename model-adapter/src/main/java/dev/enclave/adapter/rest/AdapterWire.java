@@ -1,0 +1,40 @@
+package dev.enclave.adapter.rest;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import java.util.List;
+
+/** Wire records of this service's API (called by ai-gateway). */
+public final class AdapterWire {
+
+    private AdapterWire() {
+    }
+
+    public record ModelTarget(String provider, String endpoint, String identifier,
+                              @JsonProperty("api_key") String apiKey) {
+        @Override
+        public String toString() {
+            return "ModelTarget[provider=" + provider + ", endpoint=" + endpoint + ", identifier=" + identifier + "]";
+        }
+    }
+
+    public record Message(String role, String content) {
+    }
+
+    public record GenerateRequest(ModelTarget model, String prompt, List<Message> messages,
+                                  @JsonProperty("max_tokens") Integer maxTokens, Double temperature, Boolean stream) {
+    }
+
+    public record Usage(@JsonProperty("prompt_tokens") Integer promptTokens,
+                        @JsonProperty("completion_tokens") Integer completionTokens) {
+    }
+
+    public record GenerateResponse(String text, @JsonProperty("finish_reason") String finishReason, String model,
+                                   Usage usage) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ErrorBody(String error, String message, @JsonProperty("model_status") Integer modelStatus) {
+    }
+}
