@@ -1,0 +1,146 @@
+package dev.enclave.launcher;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** One service of the suite running as its own operating-system process. */
+public final class ServiceProcess implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+    private final String name;
+    private final int port;
+    private final String readinessPath;
+    private final List<String> command;
+    private final Map<String, String> environment;
+    private final Path log;
+    private final Path workingDir;
+    private Process process;
+    private Duration lastStartTime = Duration.ZERO;
+
+    ServiceProcess(String name, int port, String readinessPath, List<String> command, Map<String, String> environment,
+                   Path log, Path workingDir) {
+        this.name = name;
+        this.port = port;
+        this.readinessPath = readinessPath;
+        this.command = List.copyOf(command);
+        this.environment = Map.copyOf(environment);
+        this.log = log;
+        this.workingDir = workingDir;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    /** Wall time from launching the process to its readiness probe answering 200. */
+    public Duration lastStartTime() {
+        return lastStartTime;
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Starts the process and waits until its readiness probe answers 200. */
+    public synchronized void start(Duration timeout) {
+        if (isAlive()) {
+            return;
+        }
+        try {
+            Files.createDirectories(log.getParent());
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .directory(workingDir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            builder.environment().putAll(environment);
+            Instant launched = Instant.now();
+            process = builder.start();
+            awaitReady(launched.plus(timeout));
+            lastStartTime = Duration.between(launched, Instant.now());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot start " + name, e);
+        }
+    }
+
+    private void awaitReady(Instant deadline) {
+        URI probe = URI.create(url() + readinessPath);
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited with code " + process.exitValue()
+                        + " during start-up; see " + log.toAbsolutePath());
+            }
+            try {
+                HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(probe)
+                        .timeout(Duration.ofSeconds(1)).GET().build(), HttpResponse.BodyHandlers.discarding());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while waiting for " + name, e);
+            }
+            sleep(100);
+        }
+        stop();
+        throw new IllegalStateException(name + " was not ready at " + probe + " in time; see " + log.toAbsolutePath());
+    }
+
+    /** Graceful stop (SIGTERM), then a kill if it does not exit within 10 s. */
+    public synchronized void stop() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package dev.enclave.launcher;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole suite as local processes: model simulator, token-service, model-adapter, ai-gateway
+ * and instance-service, started in dependency order from their packaged builds, each waited on
+ * until ready. Used by the quick start ({@link LocalSuiteMain}) and by the end-to-end tests.
+ */
+public final class Suite implements AutoCloseable {
+
+    /** Loopback ports of the five processes. */
+    public record Ports(int instance, int tokenService, int gateway, int adapter, int simulator) {
+
+        /** The documented defaults of a local run. */
+        public static Ports defaults() {
+            return new Ports(8080, 8081, 5052, 8082, 8000);
+        }
+
+        /** Five ports free right now, for tests that must not collide with a running suite. */
+        public static Ports free() {
+            return new Ports(freePort(), freePort(), freePort(), freePort(), freePort());
+        }
+
+        private static int freePort() {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                socket.setReuseAddress(true);
+                return socket.getLocalPort();
+            } catch (IOException e) {
+                throw new UncheckedIOException("No free port", e);
+            }
+        }
+    }
+
+    /**
+     * @param projectRoot       the repository root (where the modules' target/ folders are)
+     * @param dataDir           H2 files, generated keys, the admin token file and the logs
+     * @param clientSecret      instance-service's client secret at token-service
+     * @param modelApiKey       the simulator's API key, also given to the seeded model
+     * @param jvmOptions        options for every service JVM (heap bounds)
+     * @param extraProperties   system properties for one service, by service name
+     */
+    public record Options(Path projectRoot, Path dataDir, Ports ports, String clientSecret, String modelApiKey,
+                          List<String> jvmOptions, Duration startTimeout,
+                          Map<String, Map<String, String>> extraProperties) {
+
+        public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xms32m", "-Xmx128m", "-XX:+UseSerialGC",
+                "-XX:MaxMetaspaceSize=128m", "-Xss512k");
+
+        public Options {
+            jvmOptions = List.copyOf(jvmOptions);
+            extraProperties = Map.copyOf(extraProperties);
+        }
+    }
+
+    public static final String SIMULATOR = "model-simulator";
+    public static final String TOKEN_SERVICE = "token-service";
+    public static final String ADAPTER = "model-adapter";
+    public static final String GATEWAY = "ai-gateway";
+    public static final String INSTANCE = "instance-service";
+    public static final String SIMULATED_MODEL = "codestral-22b";
+
+    private final List<ServiceProcess> processes;
+
+    private Suite(List<ServiceProcess> processes) {
+        this.processes = processes;
+    }
+
+    /** Starts every service in order; if one fails, stops the ones already started and rethrows. */
+    public static Suite start(Options options) {
+        List<ServiceProcess> processes = plan(options);
+        List<ServiceProcess> started = new ArrayList<>();
+        try {
+            for (ServiceProcess process : processes) {
+                process.start(options.startTimeout());
+                started.add(process);
+            }
+        } catch (RuntimeException e) {
+            Collections.reverse(started);
+            started.forEach(ServiceProcess::stop);
+            throw e;
+        }
+        return new Suite(processes);
+    }
+
+    static List<ServiceProcess> plan(Options options) {
+        Ports ports = options.ports();
+        Path root = options.projectRoot().toAbsolutePath();
+        Path data = options.dataDir().toAbsolutePath();
+        Path logs = data.resolve("logs");
+        String instanceUrl = "http://localhost:" + ports.instance();
+        String tokenServiceUrl = "http://127.0.0.1:" + ports.tokenService();
+
+        List<ServiceProcess> processes = new ArrayList<>();
+        processes.add(new ServiceProcess(SIMULATOR, ports.simulator(), "/health",
+                javaCommand(options, List.of(), jar(root, "model-simulator/target/model-simulator-runner.jar"),
+                        List.of("--host", "127.0.0.1", "--port", String.valueOf(ports.simulator()),
+                                "--models", SIMULATED_MODEL)),
+                Map.of("SIM_API_KEY", options.modelApiKey()), logs.resolve(SIMULATOR + ".log"), root));
+
+        processes.add(quarkus(options, TOKEN_SERVICE, ports.tokenService(), Map.of(
+                "enclave.token.issuer", instanceUrl),
+                Map.of("ENCLAVE_TOKEN_INSTANCE_CLIENT_SECRET", options.clientSecret())));
+
+        processes.add(quarkus(options, ADAPTER, ports.adapter(), Map.of(), Map.of()));
+
+        processes.add(quarkus(options, GATEWAY, ports.gateway(), Map.of(
+                "enclave.gateway.token-service-url", tokenServiceUrl,
+                "quarkus.rest-client.model-adapter.url", "http://127.0.0.1:" + ports.adapter()), Map.of()));
+
+        processes.add(quarkus(options, INSTANCE, ports.instance(), Map.of(
+                "enclave.instance.token-service-url", tokenServiceUrl,
+                "enclave.instance.ai-gateway-url", "http://127.0.0.1:" + ports.gateway(),
+                "enclave.instance.seed.model-endpoint", "http://127.0.0.1:" + ports.simulator() + "/v1",
+                "enclave.instance.seed.model-identifier", "custom_openai/" + SIMULATED_MODEL),
+                Map.of("ENCLAVE_INSTANCE_CLIENT_SECRET", options.clientSecret(),
+                        "ENCLAVE_INSTANCE_SEED_MODEL_API_KEY", options.modelApiKey())));
+        return processes;
+    }
+
+    private static ServiceProcess quarkus(Options options, String name, int port, Map<String, String> properties,
+                                          Map<String, String> secrets) {
+        Path root = options.projectRoot().toAbsolutePath();
+        List<String> jvm = new ArrayList<>();
+        jvm.add("-Dquarkus.profile=local");
+        jvm.add("-Dquarkus.http.port=" + port);
+        jvm.add("-Denclave.data-dir=" + options.dataDir().toAbsolutePath());
+        properties.forEach((key, value) -> jvm.add("-D" + key + "=" + value));
+        options.extraProperties().getOrDefault(name, Map.of()).forEach((key, value) -> jvm.add("-D" + key + "=" + value));
+        // Secrets travel in the environment, not on the command line where `ps` shows them.
+        return new ServiceProcess(name, port, "/q/health/ready",
+                javaCommand(options, jvm, jar(root, name + "/target/quarkus-app/quarkus-run.jar"), List.of()),
+                secrets, options.dataDir().toAbsolutePath().resolve("logs").resolve(name + ".log"), root);
+    }
+
+    private static List<String> javaCommand(Options options, List<String> jvm, Path jar, List<String> args) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(options.jvmOptions());
+        command.addAll(jvm);
+        command.add("-jar");
+        command.add(jar.toString());
+        command.addAll(args);
+        return command;
+    }
+
+    private static Path jar(Path root, String relative) {
+        Path jar = root.resolve(relative);
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("Missing " + jar + ": build first with ./mvnw -DskipTests package");
+        }
+        return jar;
+    }
+
+    public ServiceProcess service(String name) {
+        return processes.stream().filter(p -> p.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("No service " + name));
+    }
+
+    public List<ServiceProcess> services() {
+        return List.copyOf(processes);
+    }
+
+    /** Stops every service, the last started first. */
+    @Override
+    public void close() {
+        List<ServiceProcess> reversed = new ArrayList<>(processes);
+        Collections.reverse(reversed);
+        reversed.forEach(ServiceProcess::stop);
+    }
+}

@@ -1,0 +1,170 @@
+package dev.enclave.systemtests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.enclave.launcher.ServiceProcess;
+import dev.enclave.launcher.Suite;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrderer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The foundation's request path over real HTTP between separate processes:
+ * editor -> instance-service -> (token-service) -> ai-gateway -> model-adapter -> model server.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CodeCompletionEndToEndIT {
+
+    RunningSuite running;
+
+    @BeforeAll
+    void start() throws IOException {
+        running = RunningSuite.start();
+        for (ServiceProcess service : running.suite.services()) {
+            System.out.printf("%s ready in %d ms%n", service.name(), service.lastStartTime().toMillis());
+        }
+    }
+
+    @AfterAll
+    void stop() {
+        if (running != null) {
+            running.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void everyServiceReportsReady() {
+        for (String name : new String[]{Suite.TOKEN_SERVICE, Suite.ADAPTER, Suite.GATEWAY, Suite.INSTANCE}) {
+            assertThat(running.get(name, "/q/health/ready", Map.of()).status()).as(name).isEqualTo(200);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void completionTravelsThroughAllFourHopsInGitLabsShape() {
+        RunningSuite.Answer answer = running.complete("def add(a, b):\n    ");
+
+        assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        JsonNode json = answer.json();
+        assertThat(json.path("object").asText()).isEqualTo("text_completion");
+        assertThat(json.path("id").asText()).isNotBlank();
+        assertThat(json.path("created").asLong()).isPositive();
+        assertThat(json.path("model").path("name").asText()).isEqualTo(Suite.SIMULATED_MODEL);
+        assertThat(json.path("model").path("lang").asText()).isEqualTo("python");
+        assertThat(json.path("model").path("engine").asText()).isNotBlank();
+        JsonNode choice = json.path("choices").path(0);
+        assertThat(choice.path("text").asText()).isNotBlank();
+        assertThat(choice.path("index").asInt()).isZero();
+        assertThat(choice.path("finish_reason").asText()).isIn("length", "stop");
+    }
+
+    @Test
+    @Order(3)
+    void theModelsAnswerDependsOnThePromptTheUserSent() {
+        String first = running.complete("def add(a, b):\n    ").json().path("choices").path(0).path("text").asText();
+        String again = running.complete("def add(a, b):\n    ").json().path("choices").path(0).path("text").asText();
+        String other = running.complete("class Stack:\n    def push(self, item):\n        ").json()
+                .path("choices").path(0).path("text").asText();
+        assertThat(again).isEqualTo(first);
+        assertThat(other).isNotEqualTo(first);
+    }
+
+    @Test
+    @Order(4)
+    void generationIntentIsServedToo() {
+        String body = "{\"intent\":\"generation\",\"current_file\":{\"file_name\":\"sort.py\","
+                + "\"content_above_cursor\":\"# sort a list of numbers\\n\"}}";
+        RunningSuite.Answer answer = running.post(Suite.INSTANCE, "/api/v4/code_suggestions/completions",
+                Map.of("PRIVATE-TOKEN", running.adminToken), body);
+        assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        assertThat(answer.json().path("choices").path(0).path("text").asText()).isNotBlank();
+    }
+
+    @Test
+    @Order(5)
+    void callersWithoutATokenGetGitLabsUnauthorized() {
+        RunningSuite.Answer answer = running.post(Suite.INSTANCE, "/api/v4/code_suggestions/completions", Map.of(),
+                "{\"current_file\":{\"file_name\":\"a.py\",\"content_above_cursor\":\"x\"}}");
+        assertThat(answer.status()).isEqualTo(401);
+        assertThat(answer.json().path("message").asText()).isEqualTo("401 Unauthorized");
+    }
+
+    @Test
+    @Order(6)
+    void theGatewayRefusesCallsThatDoNotComeWithAValidToken() {
+        RunningSuite.Answer answer = running.post(Suite.GATEWAY, "/v2/code/completions",
+                Map.of("Authorization", "Bearer forged.token.value", "X-Gitlab-Authentication-Type", "oidc"),
+                "{\"current_file\":{\"file_name\":\"a.py\",\"content_above_cursor\":\"x\"}}");
+        assertThat(answer.status()).isEqualTo(401);
+        assertThat(answer.json().path("error").asText()).isEqualTo("Forbidden by auth provider");
+    }
+
+    @Test
+    @Order(7)
+    void aWrongModelApiKeyGivesTheCallerTheModelServersRefusal() {
+        running.simulatorControl("{\"api_key\":\"rotated-at-the-model-server\"}");
+        try {
+            RunningSuite.Answer answer = running.complete("def refused():\n    ");
+            assertThat(answer.status()).as(answer.body()).isEqualTo(421);
+            assertThat(answer.json().path("detail").asText())
+                    .startsWith("401: ")
+                    .contains("model server at http://127.0.0.1:" + running.service(Suite.SIMULATOR).port())
+                    .contains("Unauthorized");
+        } finally {
+            running.simulatorControl("{\"api_key\":\"" + running.modelApiKey + "\"}");
+        }
+        assertThat(running.complete("def ok():\n    ").status()).isEqualTo(200);
+    }
+
+    @Test
+    @Order(8)
+    void modelServerFailuresAreReportedNotHung() {
+        running.simulatorControl("{\"fail_next\":1,\"status\":503}");
+        RunningSuite.Answer answer = running.complete("def unavailable():\n    ");
+        assertThat(answer.status()).isEqualTo(421);
+        assertThat(answer.json().path("detail").asText()).startsWith("503: ");
+        assertThat(running.complete("def back():\n    ").status()).isEqualTo(200);
+    }
+
+    @Test
+    @Order(9)
+    void theApiKeyNeverAppearsInAnyLog() throws IOException {
+        for (ServiceProcess service : running.suite.services()) {
+            if (Files.exists(service.log())) {
+                assertThat(Files.readString(service.log())).as(service.name() + " log")
+                        .doesNotContain(running.modelApiKey)
+                        .doesNotContain(running.adminToken);
+            }
+        }
+    }
+
+    @Test
+    @Order(100)
+    void cachedTokensKeepWorkingWhileTokenServiceIsDown() {
+        assertThat(running.complete("def warm_up():\n    ").status()).isEqualTo(200);
+        ServiceProcess tokenService = running.service(Suite.TOKEN_SERVICE);
+        tokenService.stop();
+        try {
+            assertThat(tokenService.isAlive()).isFalse();
+            for (int i = 0; i < 3; i++) {
+                RunningSuite.Answer answer = running.complete("def still_served_" + i + "():\n    ");
+                assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+            }
+        } finally {
+            tokenService.start(Duration.ofSeconds(60));
+        }
+        assertThat(running.complete("def after_restart():\n    ").status()).isEqualTo(200);
+    }
+}

@@ -1,0 +1,117 @@
+package dev.enclave.systemtests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.enclave.launcher.ServiceProcess;
+import dev.enclave.launcher.Suite;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+
+/** The packaged suite on free loopback ports with a fresh data folder, and an HTTP client for it. */
+final class RunningSuite implements AutoCloseable {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    record Answer(int status, String contentType, String body) {
+        JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new AssertionError("Not JSON (" + status + "): " + body, e);
+            }
+        }
+    }
+
+    final Suite suite;
+    final Path dataDir;
+    final String adminToken;
+    final String modelApiKey;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private RunningSuite(Suite suite, Path dataDir, String adminToken, String modelApiKey) {
+        this.suite = suite;
+        this.dataDir = dataDir;
+        this.adminToken = adminToken;
+        this.modelApiKey = modelApiKey;
+    }
+
+    static RunningSuite start() throws IOException {
+        Path root = Path.of(System.getProperty("enclave.root", "..")).toAbsolutePath().normalize();
+        Path data = Files.createTempDirectory(Files.createDirectories(root.resolve("system-tests/target")), "suite-");
+        String modelApiKey = "sim-" + UUID.randomUUID();
+        Suite suite = Suite.start(new Suite.Options(root, data, Suite.Ports.free(), UUID.randomUUID().toString(),
+                modelApiKey, Suite.Options.DEFAULT_JVM_OPTIONS, Duration.ofSeconds(90), Map.of()));
+        String token = Files.readString(data.resolve("admin-token.txt")).trim();
+        return new RunningSuite(suite, data, token, modelApiKey);
+    }
+
+    ServiceProcess service(String name) {
+        return suite.service(name);
+    }
+
+    Answer post(String service, String path, Map<String, String> headers, String body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(service(service).url() + path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        return send(request.build());
+    }
+
+    Answer get(String service, String path, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(service(service).url() + path))
+                .timeout(Duration.ofSeconds(30)).GET();
+        headers.forEach(request::header);
+        return send(request.build());
+    }
+
+    /** {@code POST /api/v4/code_suggestions/completions} as the seeded admin. */
+    Answer complete(String contentAboveCursor) {
+        String body = "{\"current_file\":{\"file_name\":\"main.py\",\"content_above_cursor\":"
+                + quote(contentAboveCursor) + ",\"content_below_cursor\":\"\"}}";
+        return post(Suite.INSTANCE, "/api/v4/code_suggestions/completions", Map.of("PRIVATE-TOKEN", adminToken), body);
+    }
+
+    void simulatorControl(String json) {
+        Answer answer = post(Suite.SIMULATOR, "/__simulator/faults", Map.of(), json);
+        if (answer.status() != 204) {
+            throw new IllegalStateException("Simulator control refused " + json + ": " + answer);
+        }
+    }
+
+    private Answer send(HttpRequest request) {
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            return new Answer(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""),
+                    response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Calling " + request.uri(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String quote(String s) {
+        try {
+            return JSON.writeValueAsString(s);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        suite.close();
+    }
+}
