@@ -1,0 +1,139 @@
+package dev.enclave.simulator;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An in-process HTTP server that answers like vLLM's OpenAI-compatible API, with deterministic
+ * output and injectable faults. A development and test tool only; see the module README.
+ *
+ * <pre>{@code
+ * try (ModelSimulator sim = ModelSimulator.start(SimulatorConfig.builder().port(0).build())) {
+ *     String baseUrl = sim.baseUrl(); // http://127.0.0.1:<port>/v1
+ * }
+ * }</pre>
+ */
+public final class ModelSimulator implements AutoCloseable {
+
+    static {
+        // HttpServer sends response headers and body as separate packets; with Nagle's algorithm on,
+        // the body waits for the client's delayed ACK, adding ~40 ms to every response. HttpServer
+        // reads this flag once per JVM, so it must be set before the first server is created.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
+    private final SimulatorConfig config;
+    private final SimulatorState state;
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private boolean closed;
+
+    private ModelSimulator(SimulatorConfig config, SimulatorState state, HttpServer server, ExecutorService executor) {
+        this.config = config;
+        this.state = state;
+        this.server = server;
+        this.executor = executor;
+    }
+
+    /**
+     * Binds and starts serving.
+     *
+     * @throws UncheckedIOException if the address cannot be bound
+     */
+    public static ModelSimulator start(SimulatorConfig config) {
+        SimulatorState state = new SimulatorState(config);
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "model-simulator cannot listen on " + config.host() + ":" + config.port(), e);
+        }
+        ExecutorService executor = Executors.newCachedThreadPool(daemonThreads());
+        server.setExecutor(executor);
+        server.createContext("/", new Router(state));
+        server.start();
+        return new ModelSimulator(config, state, server, executor);
+    }
+
+    /** Daemon threads, so an embedded simulator someone forgot to close never keeps a JVM alive. */
+    private static ThreadFactory daemonThreads() {
+        AtomicInteger counter = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, "model-simulator-" + counter.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    public SimulatorConfig config() {
+        return config;
+    }
+
+    /** The bound port (the real one when the config asked for port 0). */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** {@code http://<host>:<port>/v1}, the OpenAI-style base URL clients are configured with. */
+    public String baseUrl() {
+        String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        return "http://" + host + ":" + port() + "/v1";
+    }
+
+    public FaultPlan faults() {
+        return state.faults;
+    }
+
+    public long latencyMs() {
+        return state.latencyMs();
+    }
+
+    /** Sleep before the first byte of every completion response; applies to requests arriving from now on. */
+    public void setLatencyMs(long latencyMs) {
+        state.setLatencyMs(latencyMs);
+    }
+
+    public long tokenDelayMs() {
+        return state.tokenDelayMs();
+    }
+
+    /** Sleep between consecutive chunks of streamed responses. */
+    public void setTokenDelayMs(long tokenDelayMs) {
+        state.setTokenDelayMs(tokenDelayMs);
+    }
+
+    /** The last {@value RequestLog#CAPACITY} requests to {@code /v1/*} paths, oldest first. */
+    /** Simulates rotating the model server's key: from now on only {@code apiKey} is accepted (null: none). */
+    public void setApiKey(String apiKey) {
+        state.setApiKey(apiKey);
+    }
+
+    public List<RecordedRequest> recordedRequests() {
+        return state.requestLog.snapshot();
+    }
+
+    public void clearRecorded() {
+        state.requestLog.clear();
+    }
+
+    /** Stops listening, closes open connections and interrupts requests in flight. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,49 @@
+package dev.enclave.simulator;
+
+import java.util.List;
+
+/** Everything the request handlers share: fixed configuration plus the knobs tests turn at run time. */
+final class SimulatorState {
+
+    final List<String> models;
+    private volatile String apiKey;
+    final FaultPlan faults = new FaultPlan();
+    final RequestLog requestLog = new RequestLog();
+    private volatile long latencyMs;
+    private volatile long tokenDelayMs;
+
+    SimulatorState(SimulatorConfig config) {
+        this.models = config.models();
+        this.apiKey = config.apiKey();
+        this.latencyMs = config.latencyMs();
+        this.tokenDelayMs = config.tokenDelayMs();
+    }
+
+    /** @return the key callers must present, or null when none is required */
+    String apiKey() {
+        return apiKey;
+    }
+
+    /** Simulates the model server's key being rotated; null or empty means no key is required. */
+    void setApiKey(String apiKey) {
+        this.apiKey = apiKey == null || apiKey.isEmpty() ? null : apiKey;
+    }
+
+    long latencyMs() {
+        return latencyMs;
+    }
+
+    void setLatencyMs(long latencyMs) {
+        SimulatorConfig.requireNonNegative("latencyMs", latencyMs);
+        this.latencyMs = latencyMs;
+    }
+
+    long tokenDelayMs() {
+        return tokenDelayMs;
+    }
+
+    void setTokenDelayMs(long tokenDelayMs) {
+        SimulatorConfig.requireNonNegative("tokenDelayMs", tokenDelayMs);
+        this.tokenDelayMs = tokenDelayMs;
+    }
+}
