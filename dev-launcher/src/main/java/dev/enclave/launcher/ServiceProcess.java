@@ -2,6 +2,8 @@ package dev.enclave.launcher;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -74,6 +76,7 @@ public final class ServiceProcess implements AutoCloseable {
         if (isAlive()) {
             return;
         }
+        requirePortFree();
         try {
             Files.createDirectories(log.getParent());
             ProcessBuilder builder = new ProcessBuilder(command)
@@ -87,6 +90,17 @@ public final class ServiceProcess implements AutoCloseable {
             lastStartTime = Duration.between(launched, Instant.now());
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot start " + name, e);
+        }
+    }
+
+    /** Another process answering on our port would pass the readiness probe in our place. */
+    private void requirePortFree() {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress("127.0.0.1", port));
+        } catch (IOException e) {
+            throw new IllegalStateException("Port " + port + " for " + name + " is in use: is Enclave (or something "
+                    + "else) already running there?");
         }
     }
 
