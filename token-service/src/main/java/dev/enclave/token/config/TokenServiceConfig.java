@@ -25,6 +25,8 @@ public interface TokenServiceConfig {
 
     InstanceClient instanceClient();
 
+    Keys keys();
+
     /** Base64 of 32 random bytes. Required unless {@link #generateMasterKey()} is on. */
     Optional<String> masterKey();
 
@@ -32,6 +34,17 @@ public interface TokenServiceConfig {
 
     /** Local and dev runs only: create {@link #masterKeyFile()} when no master key is configured. */
     boolean generateMasterKey();
+
+    interface Keys {
+        /** A signing key older than this is replaced by a new one. */
+        Duration rotationInterval();
+
+        /**
+         * How often each replica re-reads the active key (picking up a rotation made elsewhere),
+         * rotates when due and purges keys no token can need any more.
+         */
+        Duration checkInterval();
+    }
 
     interface InstanceClient {
         String id();

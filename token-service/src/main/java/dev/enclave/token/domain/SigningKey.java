@@ -4,6 +4,7 @@ import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
+import jakarta.persistence.LockModeType;
 import jakarta.persistence.Table;
 
 import java.time.Instant;
@@ -34,6 +35,12 @@ public class SigningKey extends PanacheEntityBase {
 
     public static Optional<SigningKey> findActive() {
         return find("retiredAt is null order by createdAt desc").firstResultOptional();
+    }
+
+    /** The active key, its row locked until the transaction ends (for rotation). */
+    public static Optional<SigningKey> findActiveForUpdate() {
+        return find("retiredAt is null order by createdAt desc")
+                .withLock(LockModeType.PESSIMISTIC_WRITE).firstResultOptional();
     }
 
     /** Keys whose tokens may still be valid: active ones, and ones retired after {@code cutoff}. */
