@@ -92,8 +92,47 @@ class CodeCompletionEndToEndIT {
         assertThat(answer.json().path("choices").path(0).path("text").asText()).isNotBlank();
     }
 
+    /**
+     * Rotation mid-run: tokens signed by the old key keep working until they expire, and a token
+     * signed by the new key is accepted at once (the gateway refetches the key set on an unknown kid).
+     */
     @Test
     @Order(5)
+    void aKeyRotationMidRunFailsNoRequest() {
+        assertThat(running.complete("def before_rotation():\n    ").status()).isEqualTo(200);
+
+        RunningSuite.Answer rotation = running.post(Suite.TOKEN_SERVICE, "/internal/v1/keys/rotate",
+                running.instanceClientAuth(), "");
+        assertThat(rotation.status()).as(rotation.body()).isEqualTo(201);
+        String newKid = rotation.json().path("kid").asText();
+        String oldKid = rotation.json().path("previous_kid").asText();
+        String keys = running.get(Suite.TOKEN_SERVICE, "/oauth/discovery/keys", Map.of()).body();
+        assertThat(keys).contains(newKid).contains(oldKid);
+
+        // The instance's cached token was signed by the old key: still accepted.
+        assertThat(running.complete("def after_rotation():\n    ").status()).isEqualTo(200);
+
+        // A token signed by the new key, straight to the gateway.
+        String instanceId = java.util.UUID.randomUUID().toString();
+        RunningSuite.Answer minted = running.post(Suite.TOKEN_SERVICE, "/internal/v1/ai-tokens",
+                running.instanceClientAuth(),
+                "{\"instance_id\":\"" + instanceId + "\",\"scopes\":[\"complete_code\"]}");
+        assertThat(minted.status()).as(minted.body()).isEqualTo(200);
+        String body = "{\"current_file\":{\"file_name\":\"a.py\",\"content_above_cursor\":\"def new_key():\\n\"},"
+                + "\"model_provider\":\"litellm\",\"model_endpoint\":\"" + running.service(Suite.SIMULATOR).url()
+                + "/v1\",\"model_api_key\":\"" + running.modelApiKey + "\",\"model_identifier\":\"custom_openai/"
+                + Suite.SIMULATED_MODEL + "\",\"model_name\":\"codestral\"}";
+        RunningSuite.Answer direct = running.post(Suite.GATEWAY, "/v2/code/completions", Map.of(
+                "Authorization", "Bearer " + minted.json().path("token").asText(),
+                "X-Gitlab-Authentication-Type", "oidc",
+                "X-Gitlab-Realm", "self-managed",
+                "X-Gitlab-Instance-Id", instanceId), body);
+        assertThat(direct.status()).as(direct.body()).isEqualTo(200);
+        assertThat(direct.json().path("choices").path(0).path("text").asText()).isNotBlank();
+    }
+
+    @Test
+    @Order(6)
     void callersWithoutATokenGetGitLabsUnauthorized() {
         RunningSuite.Answer answer = running.post(Suite.INSTANCE, "/api/v4/code_suggestions/completions", Map.of(),
                 "{\"current_file\":{\"file_name\":\"a.py\",\"content_above_cursor\":\"x\"}}");
@@ -102,7 +141,7 @@ class CodeCompletionEndToEndIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void theGatewayRefusesCallsThatDoNotComeWithAValidToken() {
         RunningSuite.Answer answer = running.post(Suite.GATEWAY, "/v2/code/completions",
                 Map.of("Authorization", "Bearer forged.token.value", "X-Gitlab-Authentication-Type", "oidc"),
@@ -112,7 +151,7 @@ class CodeCompletionEndToEndIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aWrongModelApiKeyGivesTheCallerTheModelServersRefusal() {
         running.simulatorControl("{\"api_key\":\"rotated-at-the-model-server\"}");
         try {
@@ -129,7 +168,7 @@ class CodeCompletionEndToEndIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void modelServerFailuresAreReportedNotHung() {
         running.simulatorControl("{\"fail_next\":1,\"status\":503}");
         RunningSuite.Answer answer = running.complete("def unavailable():\n    ");
@@ -139,7 +178,7 @@ class CodeCompletionEndToEndIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void theApiKeyNeverAppearsInAnyLog() throws IOException {
         for (ServiceProcess service : running.suite.services()) {
             if (Files.exists(service.log())) {

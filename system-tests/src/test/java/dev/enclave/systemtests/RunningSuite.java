@@ -36,23 +36,26 @@ final class RunningSuite implements AutoCloseable {
     final Path dataDir;
     final String adminToken;
     final String modelApiKey;
+    final String clientSecret;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private RunningSuite(Suite suite, Path dataDir, String adminToken, String modelApiKey) {
+    private RunningSuite(Suite suite, Path dataDir, String adminToken, String modelApiKey, String clientSecret) {
         this.suite = suite;
         this.dataDir = dataDir;
         this.adminToken = adminToken;
         this.modelApiKey = modelApiKey;
+        this.clientSecret = clientSecret;
     }
 
     static RunningSuite start() throws IOException {
         Path root = Path.of(System.getProperty("enclave.root", "..")).toAbsolutePath().normalize();
         Path data = Files.createTempDirectory(Files.createDirectories(root.resolve("system-tests/target")), "suite-");
         String modelApiKey = "sim-" + UUID.randomUUID();
-        Suite suite = Suite.start(new Suite.Options(root, data, Suite.Ports.free(), UUID.randomUUID().toString(),
+        String clientSecret = UUID.randomUUID().toString();
+        Suite suite = Suite.start(new Suite.Options(root, data, Suite.Ports.free(), clientSecret,
                 modelApiKey, Suite.Options.DEFAULT_JVM_OPTIONS, Duration.ofSeconds(90), Map.of()));
         String token = Files.readString(data.resolve("admin-token.txt")).trim();
-        return new RunningSuite(suite, data, token, modelApiKey);
+        return new RunningSuite(suite, data, token, modelApiKey, clientSecret);
     }
 
     ServiceProcess service(String name) {
@@ -80,6 +83,13 @@ final class RunningSuite implements AutoCloseable {
         String body = "{\"current_file\":{\"file_name\":\"main.py\",\"content_above_cursor\":"
                 + quote(contentAboveCursor) + ",\"content_below_cursor\":\"\"}}";
         return post(Suite.INSTANCE, "/api/v4/code_suggestions/completions", Map.of("PRIVATE-TOKEN", adminToken), body);
+    }
+
+    /** HTTP Basic credentials of instance-service at token-service's internal API. */
+    Map<String, String> instanceClientAuth() {
+        String credentials = java.util.Base64.getEncoder().encodeToString(
+                ("instance-service:" + clientSecret).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return Map.of("Authorization", "Basic " + credentials);
     }
 
     void simulatorControl(String json) {
