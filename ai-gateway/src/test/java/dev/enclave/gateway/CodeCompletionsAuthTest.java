@@ -158,6 +158,15 @@ class CodeCompletionsAuthTest {
     }
 
     @Test
+    void userBoundTokenMustComeWithItsUsersHeader() {
+        String token = TestTokens.valid(List.of("complete_code"), c -> c.setStringClaim("gitlab_global_user_id", "u-1"));
+        withToken(token).header("X-Gitlab-Global-User-Id", "u-2").post("/v2/code/completions")
+                .then().statusCode(401).body("error", equalTo("Header mismatch 'X-Gitlab-Global-User-Id'"));
+        withToken(token).header("X-Gitlab-Global-User-Id", "u-1").post("/v2/code/completions")
+                .then().statusCode(200);
+    }
+
+    @Test
     void missingScopeIsForbidden() {
         withToken(TestTokens.valid(List.of("duo_chat"))).post("/v2/code/completions")
                 .then().statusCode(403).body("detail", equalTo("Unauthorized to access code completions"));

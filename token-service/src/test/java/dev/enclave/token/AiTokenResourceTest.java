@@ -114,4 +114,25 @@ class AiTokenResourceTest {
                 .body("error", equalTo("invalid_request"))
                 .body("error_description", equalTo("instance_id must be a UUID"));
     }
+
+    @Test
+    void userBoundTokenCarriesTheGlobalUserIdAndLivesShorter() throws Exception {
+        Response response = mint("instance-service", "test-instance-secret", Map.of("instance_id", INSTANCE_ID,
+                "scopes", List.of("complete_code"), "global_user_id", "a1b2c3"));
+        response.then().statusCode(200).body("expires_in", equalTo(900));
+        String payload = new String(java.util.Base64.getUrlDecoder().decode(
+                response.path("token").toString().split("\\.")[1]));
+        JwtClaims claims = JwtClaims.parse(payload);
+        assertThat(claims.getStringClaimValue("gitlab_global_user_id")).isEqualTo("a1b2c3");
+        assertThat(claims.getExpirationTime().getValue() - claims.getIssuedAt().getValue()).isEqualTo(900);
+        assertThat(claims.getSubject()).isEqualTo(INSTANCE_ID);
+    }
+
+    @Test
+    void instanceTokensCarryNoUser() throws Exception {
+        String token = mint("instance-service", "test-instance-secret",
+                Map.of("instance_id", INSTANCE_ID, "scopes", List.of("complete_code"))).path("token");
+        JwtClaims claims = JwtClaims.parse(new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1])));
+        assertThat(claims.hasClaim("gitlab_global_user_id")).isFalse();
+    }
 }

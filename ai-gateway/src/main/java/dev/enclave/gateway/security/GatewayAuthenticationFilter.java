@@ -22,6 +22,7 @@ public class GatewayAuthenticationFilter {
     static final String AUTHENTICATION_TYPE = "X-Gitlab-Authentication-Type";
     static final String REALM = "X-Gitlab-Realm";
     static final String INSTANCE_ID = "X-Gitlab-Instance-Id";
+    static final String GLOBAL_USER_ID = "X-Gitlab-Global-User-Id";
 
     private final CurrentIdentityAssociation identities;
 
@@ -65,6 +66,10 @@ public class GatewayAuthenticationFilter {
         String expectedInstance = instanceClaim != null ? instanceClaim : token.getSubject();
         if (expectedInstance != null && !expectedInstance.equals(request.getHeaderString(INSTANCE_ID))) {
             return unauthorized("Header mismatch '" + INSTANCE_ID + "'");
+        }
+        String userClaim = token.getClaim("gitlab_global_user_id");
+        if (userClaim != null && !userClaim.equals(request.getHeaderString(GLOBAL_USER_ID))) {
+            return unauthorized("Header mismatch '" + GLOBAL_USER_ID + "'");
         }
         return null;
     }

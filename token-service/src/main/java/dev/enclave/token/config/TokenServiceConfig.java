@@ -19,6 +19,9 @@ public interface TokenServiceConfig {
 
     Duration aiTokenLifetime();
 
+    /** Lifetime of user-bound AI tokens (direct access: the editor holds them, so shorter). */
+    Duration userAiTokenLifetime();
+
     /** Unit primitives the instance may ask for in a self-issued AI token. */
     @WithName("ai-token-scopes")
     Set<String> aiTokenScopes();

@@ -21,7 +21,9 @@ import java.util.UUID;
 @Produces(MediaType.APPLICATION_JSON)
 public class AiTokenResource {
 
-    public record AiTokenRequest(@JsonProperty("instance_id") String instanceId, List<String> scopes) {
+    /** {@code global_user_id} present: a user-bound token for direct access. */
+    public record AiTokenRequest(@JsonProperty("instance_id") String instanceId, List<String> scopes,
+                                 @JsonProperty("global_user_id") String globalUserId) {
     }
 
     public record AiTokenResponse(String token, @JsonProperty("token_type") String tokenType,
@@ -49,7 +51,11 @@ public class AiTokenResource {
         }
         requireUuid(request.instanceId());
         List<String> scopes = requireGrantableScopes(request.scopes());
-        SelfIssuedTokenMinter.MintedToken minted = minter.mint(request.instanceId(), scopes);
+        String globalUserId = request.globalUserId();
+        if (globalUserId != null && (globalUserId.isBlank() || globalUserId.length() > 128)) {
+            throw OAuthException.invalidRequest("global_user_id must be 1 to 128 characters when present");
+        }
+        SelfIssuedTokenMinter.MintedToken minted = minter.mint(request.instanceId(), scopes, globalUserId);
         long issuedAt = minted.issuedAt().getEpochSecond();
         long expiresAt = minted.expiresAt().getEpochSecond();
         return new AiTokenResponse(minted.token(), "Bearer", expiresAt - issuedAt, expiresAt, issuedAt);

@@ -37,9 +37,19 @@ public class SelfIssuedTokenMinter {
         this.clock = clock;
     }
 
+    /** The instance's own token, for calls the instance makes to the gateway. */
     public MintedToken mint(String instanceId, List<String> scopes) {
+        return mint(instanceId, scopes, null);
+    }
+
+    /**
+     * @param globalUserId null for the instance's own token; otherwise the user's global
+     *                     (pseudonymous) id, for a direct-access token the user's editor holds.
+     *                     Such tokens are bound to that user and live shorter.
+     */
+    public MintedToken mint(String instanceId, List<String> scopes, String globalUserId) {
         Instant now = Instant.ofEpochSecond(clock.instant().getEpochSecond());
-        Instant expiresAt = now.plus(config.aiTokenLifetime());
+        Instant expiresAt = now.plus(globalUserId == null ? config.aiTokenLifetime() : config.userAiTokenLifetime());
 
         JwtClaims claims = new JwtClaims();
         claims.setJwtId(UUID.randomUUID().toString());
@@ -52,6 +62,9 @@ public class SelfIssuedTokenMinter {
         claims.setStringClaim("gitlab_realm", config.realm());
         claims.setStringClaim("gitlab_instance_id", instanceId);
         claims.setStringListClaim("scopes", scopes);
+        if (globalUserId != null) {
+            claims.setStringClaim("gitlab_global_user_id", globalUserId);
+        }
 
         SigningKeyStore.ActiveKey key = keys.active();
         JsonWebSignature jws = new JsonWebSignature();
