@@ -27,12 +27,20 @@ public class TestData {
     }
 
     public User user(String state) {
+        return user(state, false);
+    }
+
+    public User admin() {
+        return user(User.ACTIVE, true);
+    }
+
+    public User user(String state, boolean admin) {
         return QuarkusTransaction.requiringNew().call(() -> {
             User user = new User();
             user.username = "user-" + UUID.randomUUID();
             user.name = "Test User";
             user.state = state;
-            user.admin = false;
+            user.admin = admin;
             user.bot = false;
             user.createdAt = Instant.now();
             user.persist();

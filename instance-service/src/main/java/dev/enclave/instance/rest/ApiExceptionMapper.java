@@ -1,6 +1,7 @@
 package dev.enclave.instance.rest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.enclave.instance.client.TokenServiceClient;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -13,6 +14,12 @@ public class ApiExceptionMapper {
     public Response map(ApiException e) {
         return Response.status(e.status()).type(MediaType.APPLICATION_JSON)
                 .header(ERROR_ORIGIN, "monolith").entity(e.body()).build();
+    }
+
+    /** token-service unreachable or refusing the instance itself: the caller can only retry later. */
+    @ServerExceptionMapper
+    public Response map(TokenServiceClient.TokenServiceException e) {
+        return map(ApiException.unavailable(e.getMessage()));
     }
 
     /** Malformed JSON bodies: say so instead of a bare 400. */

@@ -25,6 +25,15 @@ public class CurrentUser {
         return user;
     }
 
+    /** GitLab answers non-admins on admin endpoints with 403. */
+    public User requireAdmin() {
+        User current = require();
+        if (!current.admin) {
+            throw ApiException.forbidden(null);
+        }
+        return current;
+    }
+
     public Set<String> scopes() {
         return scopes;
     }
