@@ -27,7 +27,7 @@ class AiTokenCacheTest {
 
     @BeforeEach
     void reset() {
-        FakeTokenServiceAndGateway.server.resetAll();
+        FakeTokenServiceAndGateway.reset();
         cache.invalidateAll();
     }
 

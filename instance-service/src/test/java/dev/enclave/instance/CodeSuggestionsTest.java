@@ -2,6 +2,7 @@ package dev.enclave.instance;
 
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.enclave.instance.domain.SelfHostedModel;
+import dev.enclave.instance.domain.User;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -44,7 +45,7 @@ class CodeSuggestionsTest {
     @BeforeEach
     void setUp() {
         var fake = FakeTokenServiceAndGateway.server;
-        fake.resetAll();
+        FakeTokenServiceAndGateway.reset();
         fake.stubFor(post(urlEqualTo("/internal/v1/ai-tokens")).willReturn(aResponse()
                 .withHeader("Content-Type", "application/json")
                 .withBody("{\"token\":\"header.payload.sig\",\"token_type\":\"Bearer\",\"expires_in\":3600,\"expires_at\":"
@@ -54,7 +55,9 @@ class CodeSuggestionsTest {
         fake.stubFor(post(urlEqualTo("/gateway/v2/code/generations")).willReturn(aResponse()
                 .withHeader("Content-Type", "application/json").withBody(COMPLETION)));
         aiTokens.invalidateAll();
-        token = data.token(Set.of("ai_features"));
+        User user = data.user(User.ACTIVE);
+        data.giveDuoSeat(user);
+        token = data.token(user, Set.of("ai_features"), java.time.LocalDate.now().plusDays(30));
         model = data.model(API_KEY);
         data.route("code_completions", model);
         data.route("code_generations", model);
@@ -157,7 +160,8 @@ class CodeSuggestionsTest {
         data.disable("code_completions");
         request(body("x")).post("/api/v4/code_suggestions/completions")
                 .then().statusCode(401).body("message", org.hamcrest.Matchers.equalTo("401 Unauthorized"));
-        assertThat(FakeTokenServiceAndGateway.server.getAllServeEvents()).isEmpty();
+        assertThat(FakeTokenServiceAndGateway.server.findAll(postRequestedFor(
+                com.github.tomakehurst.wiremock.client.WireMock.anyUrl()))).isEmpty();
     }
 
     @Test

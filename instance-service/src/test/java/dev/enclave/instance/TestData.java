@@ -1,6 +1,8 @@
 package dev.enclave.instance;
 
+import dev.enclave.instance.domain.DuoSeatAssignment;
 import dev.enclave.instance.domain.FeatureSetting;
+import dev.enclave.instance.domain.License;
 import dev.enclave.instance.domain.PersonalAccessToken;
 import dev.enclave.instance.domain.SelfHostedModel;
 import dev.enclave.instance.domain.User;
@@ -50,6 +52,28 @@ public class TestData {
 
     public String token(User user, Set<String> scopes, LocalDate expiresAt) {
         return tokens.issue(user, "test", scopes, expiresAt).plaintext();
+    }
+
+    /** Ultimate with plenty of Duo Enterprise seats. */
+    public void paidLicense() {
+        QuarkusTransaction.requiringNew().run(() -> {
+            License license = License.current();
+            license.tier = License.ULTIMATE;
+            license.duoEnterpriseSeats = 1000;
+        });
+    }
+
+    /** A paid licence with plenty of seats, and a seat for this user. */
+    public void giveDuoSeat(User user) {
+        paidLicense();
+        QuarkusTransaction.requiringNew().run(() -> {
+            if (DuoSeatAssignment.findById(user.id) == null) {
+                DuoSeatAssignment seat = new DuoSeatAssignment();
+                seat.userId = user.id;
+                seat.assignedAt = Instant.now();
+                seat.persist();
+            }
+        });
     }
 
     public String token(Set<String> scopes) {

@@ -29,7 +29,7 @@ class TokenServiceFacadeTest {
 
     @BeforeEach
     void reset() {
-        FakeTokenServiceAndGateway.server.resetAll();
+        FakeTokenServiceAndGateway.reset();
     }
 
     @Test
@@ -89,6 +89,7 @@ class TokenServiceFacadeTest {
                 .body("{\"name\":\"x\",\"redirect_uri\":\"https://x\",\"scopes\":\"api\"}")
                 .post("/api/v4/applications").then().statusCode(403)
                 .body("message", org.hamcrest.Matchers.equalTo("403 Forbidden"));
-        org.assertj.core.api.Assertions.assertThat(FakeTokenServiceAndGateway.server.getAllServeEvents()).isEmpty();
+        org.assertj.core.api.Assertions.assertThat(FakeTokenServiceAndGateway.server.findAll(
+                postRequestedFor(urlEqualTo("/internal/v1/applications")))).isEmpty();
     }
 }

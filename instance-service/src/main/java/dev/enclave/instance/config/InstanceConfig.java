@@ -9,6 +9,12 @@ import java.util.Optional;
 @ConfigMapping(prefix = "enclave.instance")
 public interface InstanceConfig {
 
+    /** The suite's public base URL: issuer of tokens, audience of OAuth access tokens. */
+    String publicUrl();
+
+    /** How often the list of revoked OAuth access tokens is fetched from token-service. */
+    Duration revocationPollInterval();
+
     /** Sent to the AI gateway as {@code X-Gitlab-Host-Name}. */
     String hostName();
 

@@ -39,8 +39,16 @@ public class User extends PanacheEntityBase {
     @Column(nullable = false)
     public boolean bot;
 
+    /** Service accounts only: tokens must name exactly one human user ({@code user:<id>}) to act for. */
+    @Column(name = "composite_identity_enforced", nullable = false)
+    public boolean compositeIdentityEnforced;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
+
+    public static java.util.Optional<User> findByUsername(String username) {
+        return find("username", username).firstResultOptional();
+    }
 
     public boolean isActive() {
         return ACTIVE.equals(state);

@@ -32,6 +32,10 @@ public class ApiException extends RuntimeException {
         return of(404, what == null ? "404 Not Found" : "404 " + what + " Not Found");
     }
 
+    public static ApiException conflict(String detail) {
+        return of(409, detail);
+    }
+
     /** Grape parameter validation: 400 {@code {"error": "current_file is missing"}}. */
     public static ApiException badRequest(String error) {
         return new ApiException(400, error, Map.of("error", error));

@@ -36,7 +36,10 @@ public class CodeSuggestionsResource {
         if (!(body instanceof ObjectNode object)) {
             throw ApiException.badRequest("current_file is missing");
         }
-        CodeSuggestionsService.Forwarded answer = suggestions.complete(currentUser.require(), object, raw.length);
+        // With composite identity the AI feature is used for the human, whose seat counts.
+        var actor = currentUser.actor();
+        CodeSuggestionsService.Forwarded answer = suggestions.complete(
+                actor.isComposite() ? actor.scopedUser() : actor.user(), object, raw.length);
         return Response.status(answer.status()).type(answer.contentType()).entity(answer.body()).build();
     }
 }

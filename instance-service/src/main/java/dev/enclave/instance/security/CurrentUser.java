@@ -4,37 +4,34 @@ import dev.enclave.instance.domain.User;
 import dev.enclave.instance.rest.ApiException;
 import jakarta.enterprise.context.RequestScoped;
 
-import java.util.Set;
-
 /** Who is calling, once {@link TokenAuthenticationFilter} has checked the token. */
 @RequestScoped
 public class CurrentUser {
 
-    private User user;
-    private Set<String> scopes = Set.of();
+    private Actor actor;
 
-    void authenticate(User user, Set<String> scopes) {
-        this.user = user;
-        this.scopes = scopes;
+    void authenticate(Actor actor) {
+        this.actor = actor;
     }
 
-    public User require() {
-        if (user == null) {
+    public Actor actor() {
+        if (actor == null) {
             throw ApiException.unauthorized();
         }
-        return user;
+        return actor;
+    }
+
+    /** The token's owner (for composite identity: the service account). */
+    public User require() {
+        return actor().user();
     }
 
     /** GitLab answers non-admins on admin endpoints with 403. */
     public User requireAdmin() {
-        User current = require();
-        if (!current.admin) {
+        Actor current = actor();
+        if (!current.user().admin || current.isComposite()) {
             throw ApiException.forbidden(null);
         }
-        return current;
-    }
-
-    public Set<String> scopes() {
-        return scopes;
+        return current.user();
     }
 }

@@ -2,6 +2,7 @@ package dev.enclave.instance.security;
 
 import dev.enclave.instance.domain.PersonalAccessToken;
 import dev.enclave.instance.domain.User;
+import dev.enclave.instance.rest.ApiException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
@@ -37,6 +38,51 @@ public class PersonalAccessTokens {
 
     public PersonalAccessTokens(Clock clock) {
         this.clock = clock;
+    }
+
+    /** Scopes a personal access token may carry. */
+    public static final Set<String> SCOPES = Set.of("api", "read_api", "read_user", "ai_features");
+    /** GitLab's longest personal access token lifetime. */
+    public static final int MAX_LIFETIME_DAYS = 365;
+
+    /** Validates as GitLab does (400 naming the problem), then issues. */
+    @Transactional
+    public Issued issueChecked(User user, String name, java.util.List<String> scopes, LocalDate expiresAt) {
+        if (name == null || name.isBlank()) {
+            throw ApiException.badRequest("name is missing");
+        }
+        if (scopes == null || scopes.isEmpty()) {
+            throw ApiException.badRequest("scopes is missing");
+        }
+        java.util.List<String> unknown = scopes.stream().filter(s -> !SCOPES.contains(s)).toList();
+        if (!unknown.isEmpty()) {
+            throw ApiException.badRequest("scopes does not have a valid value: " + String.join(", ", unknown)
+                    + " (allowed: api, read_api, read_user, ai_features)");
+        }
+        LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+        LocalDate expiry = expiresAt == null ? today.plusDays(MAX_LIFETIME_DAYS) : expiresAt;
+        if (!expiry.isAfter(today)) {
+            throw ApiException.badRequest("expires_at must be in the future");
+        }
+        if (expiry.isAfter(today.plusDays(MAX_LIFETIME_DAYS))) {
+            throw ApiException.badRequest("expires_at must be at most " + MAX_LIFETIME_DAYS + " days from today");
+        }
+        return issue(user, name, new java.util.LinkedHashSet<>(scopes), expiry);
+    }
+
+    /** Revokes a token; its owner or an admin may. */
+    @Transactional
+    public void revoke(User caller, long tokenId) {
+        PersonalAccessToken token = PersonalAccessToken.<PersonalAccessToken>findByIdOptional(tokenId)
+                .orElseThrow(() -> ApiException.notFound("Personal access token"));
+        if (!caller.admin && !token.user.id.equals(caller.id)) {
+            throw ApiException.notFound("Personal access token");
+        }
+        token.revoked = true;
+    }
+
+    public boolean isActive(PersonalAccessToken token) {
+        return !token.revoked && !token.isExpired(LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC));
     }
 
     @Transactional

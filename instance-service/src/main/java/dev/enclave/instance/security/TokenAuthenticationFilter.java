@@ -1,6 +1,7 @@
 package dev.enclave.instance.security;
 
 import dev.enclave.instance.domain.PersonalAccessToken;
+import dev.enclave.instance.domain.User;
 import dev.enclave.instance.rest.ApiException;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ResourceInfo;
@@ -9,22 +10,28 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 import java.lang.reflect.AnnotatedElement;
 import java.util.Arrays;
-import java.util.Set;
 
 /**
- * The one gate of {@code /api/v4}: resolves the personal access token ({@code PRIVATE-TOKEN} or
- * {@code Authorization: Bearer}) and checks the endpoint's {@link RequiredScopes}.
+ * The one gate of {@code /api/v4}: resolves the caller from a personal access token
+ * ({@code PRIVATE-TOKEN} or {@code Authorization: Bearer}) or an OAuth access token
+ * ({@code Authorization: Bearer}), applies composite identity, and checks the endpoint's
+ * {@link RequiredScopes}.
  */
 public class TokenAuthenticationFilter {
 
     static final String PRIVATE_TOKEN = "PRIVATE-TOKEN";
     private static final String[] DEFAULT_SCOPES = {"api"};
 
-    private final PersonalAccessTokens tokens;
+    private final PersonalAccessTokens personalTokens;
+    private final OAuthAccessTokens oauthTokens;
+    private final CompositeIdentity compositeIdentity;
     private final CurrentUser currentUser;
 
-    public TokenAuthenticationFilter(PersonalAccessTokens tokens, CurrentUser currentUser) {
-        this.tokens = tokens;
+    public TokenAuthenticationFilter(PersonalAccessTokens personalTokens, OAuthAccessTokens oauthTokens,
+                                     CompositeIdentity compositeIdentity, CurrentUser currentUser) {
+        this.personalTokens = personalTokens;
+        this.oauthTokens = oauthTokens;
+        this.compositeIdentity = compositeIdentity;
         this.currentUser = currentUser;
     }
 
@@ -33,25 +40,36 @@ public class TokenAuthenticationFilter {
         if (!request.getUriInfo().getPath().startsWith("/api/v4/") || isAnonymous(resource)) {
             return;
         }
-        PersonalAccessToken token = tokens.resolve(presentedToken(request)).orElseThrow(ApiException::unauthorized);
+        Actor actor = resolve(request);
         String[] required = requiredScopes(resource);
-        Set<String> granted = token.scopeSet();
-        if (Arrays.stream(required).noneMatch(granted::contains)) {
+        if (Arrays.stream(required).noneMatch(actor.scopes()::contains)) {
             throw ApiException.insufficientScope(String.join(" ", required));
         }
-        currentUser.authenticate(token.user, granted);
+        currentUser.authenticate(actor);
     }
 
-    private static String presentedToken(ContainerRequestContext request) {
+    private Actor resolve(ContainerRequestContext request) {
         String privateToken = request.getHeaderString(PRIVATE_TOKEN);
         if (privateToken != null && !privateToken.isBlank()) {
-            return privateToken;
+            return fromPersonalToken(privateToken);
         }
         String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return authorization.substring(7);
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw ApiException.unauthorized();
         }
-        return null;
+        String bearer = authorization.substring(7).trim();
+        return OAuthAccessTokens.looksLikeJwt(bearer) ? fromOAuthToken(bearer) : fromPersonalToken(bearer);
+    }
+
+    private Actor fromPersonalToken(String token) {
+        PersonalAccessToken pat = personalTokens.resolve(token).orElseThrow(ApiException::unauthorized);
+        return compositeIdentity.apply(pat.user, pat.scopeSet(), Actor.PAT);
+    }
+
+    private Actor fromOAuthToken(String token) {
+        OAuthAccessTokens.Verified verified = oauthTokens.verify(token).orElseThrow(ApiException::unauthorized);
+        User owner = compositeIdentity.activeUser(verified.ownerId()).orElseThrow(ApiException::unauthorized);
+        return compositeIdentity.apply(owner, verified.scopes(), Actor.OAUTH);
     }
 
     private static boolean isAnonymous(ResourceInfo resource) {

@@ -47,9 +47,11 @@ public class CodeSuggestionsService {
     private final AiGatewayClient gateway;
     private final InstanceIdentityService identity;
     private final InstanceConfig config;
+    private final Licensing licensing;
 
     public CodeSuggestionsService(FeatureRouter router, AiTokenCache tokens, AiGatewayClient gateway,
-                                  InstanceIdentityService identity, InstanceConfig config) {
+                                  InstanceIdentityService identity, InstanceConfig config, Licensing licensing) {
+        this.licensing = licensing;
         this.router = router;
         this.tokens = tokens;
         this.gateway = gateway;
@@ -58,6 +60,9 @@ public class CodeSuggestionsService {
     }
 
     public Forwarded complete(User user, ObjectNode body, int bodyBytes) {
+        if (!licensing.mayUseDuo(user)) {
+            throw ApiException.unauthorized();
+        }
         String intent = text(body, "intent");
         if (intent != null && !INTENTS.contains(intent)) {
             throw ApiException.badRequest("intent does not have a valid value");

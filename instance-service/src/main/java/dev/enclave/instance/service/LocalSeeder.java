@@ -1,6 +1,8 @@
 package dev.enclave.instance.service;
 
 import dev.enclave.instance.config.InstanceConfig;
+import dev.enclave.instance.domain.DuoSeatAssignment;
+import dev.enclave.instance.domain.License;
 import dev.enclave.instance.domain.SelfHostedModel;
 import dev.enclave.instance.domain.User;
 import dev.enclave.instance.security.PersonalAccessTokens;
@@ -23,8 +25,8 @@ import java.time.ZoneOffset;
 import java.util.Set;
 
 /**
- * First start of a local run: what a new user needs to try the suite. An admin ({@code root})
- * with a personal access token written to a file only the owner can read, a self-hosted model
+ * First start of a local run: what a new user needs to try the suite. An Ultimate licence with
+ * ten Duo Enterprise seats, an admin ({@code root}) holding one, with a personal access token written to a file only the owner can read, a self-hosted model
  * at the simulator, and code completions and generations routed to it. Runs only on an empty
  * database, all in one transaction: a failure leaves nothing behind.
  */
@@ -67,6 +69,15 @@ public class LocalSeeder {
         admin.bot = false;
         admin.createdAt = clock.instant();
         admin.persist();
+
+        License license = License.current();
+        license.tier = License.ULTIMATE;
+        license.duoEnterpriseSeats = 10;
+        license.updatedAt = clock.instant();
+        DuoSeatAssignment seat = new DuoSeatAssignment();
+        seat.userId = admin.id;
+        seat.assignedAt = clock.instant();
+        seat.persist();
 
         LocalDate expiry = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).plusDays(365);
         PersonalAccessTokens.Issued pat = tokens.issue(admin, "local-quick-start", Set.of("api", "ai_features"), expiry);
