@@ -118,6 +118,7 @@ public final class Suite implements AutoCloseable {
                 "quarkus.rest-client.model-adapter.url", "http://127.0.0.1:" + ports.adapter()), Map.of()));
 
         processes.add(quarkus(options, INSTANCE, ports.instance(), Map.of(
+                "enclave.instance.public-url", instanceUrl,
                 "enclave.instance.token-service-url", tokenServiceUrl,
                 "enclave.instance.ai-gateway-url", "http://127.0.0.1:" + ports.gateway(),
                 "enclave.instance.seed.model-endpoint", "http://127.0.0.1:" + ports.simulator() + "/v1",
