@@ -38,6 +38,8 @@ public interface TokenServiceConfig {
     /** Local and dev runs only: create {@link #masterKeyFile()} when no master key is configured. */
     boolean generateMasterKey();
 
+    OAuth oauth();
+
     interface Keys {
         /** A signing key older than this is replaced by a new one. */
         Duration rotationInterval();
@@ -53,5 +55,30 @@ public interface TokenServiceConfig {
         String id();
 
         String secret();
+    }
+
+    /** The OAuth 2.0 authorization server: {@code /oauth/token}, revocation, introspection. */
+    interface OAuth {
+
+        /** {@code exp} − {@code iat} of OAuth access tokens (GitLab: two hours). */
+        Duration accessTokenLifetime();
+
+        /** Each refresh token lives this long from its issue; rotation issues a new one on every use. */
+        Duration refreshTokenLifetime();
+
+        Duration authorizationCodeLifetime();
+
+        /** What a {@code client_credentials} token may be for ({@code audience} or RFC 8707 {@code resource}). */
+        Set<String> clientCredentialsAudiences();
+
+        /** A resource server besides the instance that may introspect tokens and poll revocations. */
+        VerifierClient verifierClient();
+
+        interface VerifierClient {
+            String id();
+
+            /** Unset: only the instance's own client may introspect and poll. */
+            Optional<String> secret();
+        }
     }
 }

@@ -1,8 +1,6 @@
 package dev.enclave.token.rest;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.enclave.token.config.TokenServiceConfig;
+import dev.enclave.token.service.OAuthServerMetadata;
 import dev.enclave.token.service.SigningKeyStore;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -13,7 +11,9 @@ import jakarta.ws.rs.core.Response;
 import org.jose4j.jwk.JsonWebKey;
 import org.jose4j.jwk.JsonWebKeySet;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** OIDC discovery and the public signing keys (what verifiers fetch). */
 @Path("/")
@@ -23,29 +23,29 @@ public class DiscoveryResource {
     /** Verifiers may cache keys this long; far shorter than the life of a token. */
     static final int JWKS_MAX_AGE_SECONDS = 300;
 
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record OpenIdConfiguration(
-            String issuer,
-            @JsonProperty("jwks_uri") String jwksUri,
-            @JsonProperty("response_types_supported") List<String> responseTypesSupported,
-            @JsonProperty("subject_types_supported") List<String> subjectTypesSupported,
-            @JsonProperty("id_token_signing_alg_values_supported") List<String> idTokenSigningAlgValuesSupported) {
-    }
-
-    private final TokenServiceConfig config;
+    private final OAuthServerMetadata metadata;
     private final SigningKeyStore keys;
 
-    public DiscoveryResource(TokenServiceConfig config, SigningKeyStore keys) {
-        this.config = config;
+    public DiscoveryResource(OAuthServerMetadata metadata, SigningKeyStore keys) {
+        this.metadata = metadata;
         this.keys = keys;
     }
 
+    /**
+     * No {@code authorization_endpoint}: grants are made programmatically through the internal
+     * API, so the document advertises only what exists.
+     */
     @GET
     @Path(".well-known/openid-configuration")
-    public OpenIdConfiguration openIdConfiguration() {
-        String issuer = stripTrailingSlash(config.issuer());
-        return new OpenIdConfiguration(issuer, issuer + "/oauth/discovery/keys", List.of("code"),
-                List.of("public"), List.of("RS256"));
+    public Map<String, Object> openIdConfiguration() {
+        String issuer = metadata.issuer();
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("issuer", issuer);
+        document.put("jwks_uri", issuer + "/oauth/discovery/keys");
+        document.putAll(metadata.discoveryMembers());
+        document.put("subject_types_supported", List.of("public"));
+        document.put("id_token_signing_alg_values_supported", List.of("RS256"));
+        return document;
     }
 
     @GET
@@ -53,9 +53,5 @@ public class DiscoveryResource {
     public Response keys() {
         String json = new JsonWebKeySet(keys.publishedKeys()).toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY);
         return Response.ok(json).header(HttpHeaders.CACHE_CONTROL, "public, max-age=" + JWKS_MAX_AGE_SECONDS).build();
-    }
-
-    private static String stripTrailingSlash(String url) {
-        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 }

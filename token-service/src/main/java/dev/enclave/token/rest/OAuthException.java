@@ -26,6 +26,35 @@ public class OAuthException extends RuntimeException {
         return new OAuthException(Response.Status.BAD_REQUEST, "invalid_scope", description);
     }
 
+    public static OAuthException invalidGrant(String description) {
+        return new OAuthException(Response.Status.BAD_REQUEST, "invalid_grant", description);
+    }
+
+    public static OAuthException unauthorizedClient(String description) {
+        return new OAuthException(Response.Status.BAD_REQUEST, "unauthorized_client", description);
+    }
+
+    public static OAuthException unsupportedGrantType(String description) {
+        return new OAuthException(Response.Status.BAD_REQUEST, "unsupported_grant_type", description);
+    }
+
+    /** RFC 8707: the requested audience is not one this server issues tokens for. */
+    public static OAuthException invalidTarget(String description) {
+        return new OAuthException(Response.Status.BAD_REQUEST, "invalid_target", description);
+    }
+
+    public static OAuthException notFound(String description) {
+        return new OAuthException(Response.Status.NOT_FOUND, "not_found", description);
+    }
+
+    /** @return {@code value}, which the request must carry as parameter {@code name} */
+    public static String require(String value, String name) {
+        if (value == null || value.isBlank()) {
+            throw invalidRequest(name + " is required");
+        }
+        return value;
+    }
+
     public String error() {
         return error;
     }

@@ -136,8 +136,18 @@ public class SigningKeyStore {
 
     /** Keys retired at or before this instant can no longer have a valid token. */
     private Instant publicationCutoff() {
-        Duration window = config.aiTokenLifetime().plus(config.keys().checkInterval());
-        return clock.instant().minus(window);
+        return clock.instant().minus(longestTokenLifetime().plus(config.keys().checkInterval()));
+    }
+
+    /** Of everything signed here: AI tokens (instance and user-bound) and OAuth access tokens. */
+    private Duration longestTokenLifetime() {
+        Duration longest = config.aiTokenLifetime();
+        for (Duration lifetime : new Duration[]{config.userAiTokenLifetime(), config.oauth().accessTokenLifetime()}) {
+            if (lifetime.compareTo(longest) > 0) {
+                longest = lifetime;
+            }
+        }
+        return longest;
     }
 
     @Transactional

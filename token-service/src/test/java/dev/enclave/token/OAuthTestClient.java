@@ -1,0 +1,158 @@
+package dev.enclave.token;
+
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import org.jose4j.jwa.AlgorithmConstraints;
+import org.jose4j.jwk.JsonWebKeySet;
+import org.jose4j.jws.AlgorithmIdentifiers;
+import org.jose4j.jwt.JwtClaims;
+import org.jose4j.jwt.consumer.JwtConsumer;
+import org.jose4j.jwt.consumer.JwtConsumerBuilder;
+import org.jose4j.jwt.consumer.JwtContext;
+import org.jose4j.keys.resolvers.JwksVerificationKeyResolver;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What the OAuth tests do over HTTP, each creating its own applications so that tests stay independent. */
+final class OAuthTestClient {
+
+    static final String INSTANCE_ID = "instance-service";
+    static final String INSTANCE_SECRET = "test-instance-secret";
+    static final String REDIRECT_URI = "https://agent.example/oauth/callback";
+    static final String ISSUER = "http://localhost:8080";
+
+    /** Resource owners distinct per call, so that no test sees another's rows by accident. */
+    private static final AtomicLong NEXT_OWNER = new AtomicLong(1000);
+
+    record App(long id, String clientId, String secret) {
+    }
+
+    /** What one code exchange or refresh answered. */
+    record Tokens(String accessToken, String refreshToken, String scope) {
+    }
+
+    private OAuthTestClient() {
+    }
+
+    static long newOwnerId() {
+        return NEXT_OWNER.incrementAndGet();
+    }
+
+    static Response createApplication(Map<String, Object> body) {
+        return given().auth().preemptive().basic(INSTANCE_ID, INSTANCE_SECRET)
+                .contentType(ContentType.JSON).body(body).post("/internal/v1/applications");
+    }
+
+    static App app(String scopes, boolean confidential) {
+        Response created = createApplication(Map.of("name", "test app", "redirect_uri", REDIRECT_URI,
+                "scopes", scopes, "confidential", confidential));
+        created.then().statusCode(201);
+        return new App(((Number) created.path("id")).longValue(), created.path("application_id"),
+                created.path("secret"));
+    }
+
+    static App app(String scopes) {
+        return app(scopes, true);
+    }
+
+    static Response requestGrant(String applicationId, long ownerId, String scopes, String redirectUri) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("application_id", applicationId);
+        body.put("resource_owner_id", ownerId);
+        body.put("scopes", scopes);
+        body.put("redirect_uri", redirectUri);
+        return given().auth().preemptive().basic(INSTANCE_ID, INSTANCE_SECRET)
+                .contentType(ContentType.JSON).body(body).post("/internal/v1/grants");
+    }
+
+    static String code(App app, long ownerId, String scopes) {
+        return requestGrant(app.clientId(), ownerId, scopes, REDIRECT_URI).then().statusCode(201)
+                .extract().path("code");
+    }
+
+    static Response exchange(App app, String code) {
+        return given().auth().preemptive().basic(app.clientId(), app.secret())
+                .formParam("grant_type", "authorization_code").formParam("code", code)
+                .formParam("redirect_uri", REDIRECT_URI).post("/oauth/token");
+    }
+
+    static Tokens tokens(Response response) {
+        response.then().statusCode(200);
+        return new Tokens(response.path("access_token"), response.path("refresh_token"), response.path("scope"));
+    }
+
+    /** A fresh grant for the app, exchanged. */
+    static Tokens authorize(App app, String scopes) {
+        return tokens(exchange(app, code(app, newOwnerId(), scopes)));
+    }
+
+    static Response refresh(App app, String refreshToken, String scope) {
+        var request = given().auth().preemptive().basic(app.clientId(), app.secret())
+                .formParam("grant_type", "refresh_token").formParam("refresh_token", refreshToken);
+        if (scope != null) {
+            request.formParam("scope", scope);
+        }
+        return request.post("/oauth/token");
+    }
+
+    static Response clientCredentials(App app, String audience) {
+        return given().auth().preemptive().basic(app.clientId(), app.secret())
+                .formParam("grant_type", "client_credentials").formParam("audience", audience)
+                .post("/oauth/token");
+    }
+
+    static Response introspect(String token) {
+        return given().auth().preemptive().basic(INSTANCE_ID, INSTANCE_SECRET)
+                .formParam("token", token).post("/oauth/introspect");
+    }
+
+    static boolean isActive(String token) {
+        return introspect(token).then().statusCode(200).extract().<Boolean>path("active");
+    }
+
+    static Response revoke(App app, String token) {
+        return given().auth().preemptive().basic(app.clientId(), app.secret())
+                .formParam("token", token).post("/oauth/revoke");
+    }
+
+    static Response revocations(long since) {
+        return given().auth().preemptive().basic(INSTANCE_ID, INSTANCE_SECRET)
+                .queryParam("since", since).get("/internal/v1/revocations");
+    }
+
+    /**
+     * Verifies an access token as a resource server would: against the published keys, RS256,
+     * {@code typ: at+jwt}. The audience is checked by the caller.
+     */
+    static JwtContext verify(String accessToken) throws Exception {
+        String jwks = given().get("/oauth/discovery/keys").asString();
+        JwtConsumer consumer = new JwtConsumerBuilder()
+                .setVerificationKeyResolver(new JwksVerificationKeyResolver(new JsonWebKeySet(jwks).getJsonWebKeys()))
+                .setJwsAlgorithmConstraints(AlgorithmConstraints.ConstraintType.PERMIT, AlgorithmIdentifiers.RSA_USING_SHA256)
+                .setExpectedType(true, "at+jwt")
+                .setExpectedIssuer(ISSUER)
+                .setSkipDefaultAudienceValidation()
+                .setRequireJwtId().setRequireIssuedAt().setRequireExpirationTime().setRequireSubject()
+                .build();
+        JwtContext context = consumer.process(accessToken);
+        assertThat(context.getJoseObjects().get(0).getHeader("typ")).isEqualTo("at+jwt");
+        return context;
+    }
+
+    static JwtClaims claims(String accessToken) throws Exception {
+        return verify(accessToken).getJwtClaims();
+    }
+
+    static String jti(String accessToken) {
+        try {
+            return claims(accessToken).getJwtId();
+        } catch (Exception e) {
+            throw new AssertionError("Not a valid access token", e);
+        }
+    }
+}
