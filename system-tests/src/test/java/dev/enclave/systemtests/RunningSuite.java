@@ -71,6 +71,25 @@ final class RunningSuite implements AutoCloseable {
         return send(request.build());
     }
 
+    /** {@code application/x-www-form-urlencoded}, as OAuth's token endpoint takes it. */
+    Answer postForm(String service, String path, Map<String, String> headers, Map<String, String> form) {
+        String body = form.entrySet().stream()
+                .map(e -> java.net.URLEncoder.encode(e.getKey(), java.nio.charset.StandardCharsets.UTF_8) + "="
+                        + java.net.URLEncoder.encode(e.getValue(), java.nio.charset.StandardCharsets.UTF_8))
+                .collect(java.util.stream.Collectors.joining("&"));
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(service(service).url() + path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        return send(request.build());
+    }
+
+    static Map<String, String> basic(String user, String password) {
+        return Map.of("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                (user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     Answer get(String service, String path, Map<String, String> headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(service(service).url() + path))
                 .timeout(Duration.ofSeconds(30)).GET();
