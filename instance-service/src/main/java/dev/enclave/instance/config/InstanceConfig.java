@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 @ConfigMapping(prefix = "enclave.instance")
@@ -38,6 +39,16 @@ public interface InstanceConfig {
 
     /** How long a gateway call may take in all. */
     Duration gatewayTimeout();
+
+    /** Settings and feature routing are re-read at least this often. */
+    Duration settingsCacheTtl();
+
+    Egress egress();
+
+    interface Egress {
+        /** Allowed CIDRs for model endpoints until an admin sets the instance-wide list. */
+        Optional<List<String>> defaultAllowedCidrs();
+    }
 
     Optional<String> masterKey();
 

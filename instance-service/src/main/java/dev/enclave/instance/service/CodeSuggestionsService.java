@@ -158,7 +158,7 @@ public class CodeSuggestionsService {
         body.put("model_provider", "litellm");
         body.put("model_endpoint", model.endpoint());
         body.put("model_api_key", model.apiKey() == null ? "" : model.apiKey());
-        body.put("model_identifier", model.identifier());
+        body.put("model_identifier", model.gatewayIdentifier());
         body.put("model_name", model.family());
         if (generation) {
             body.put("prompt_id", "code_suggestions/generations");

@@ -1,24 +1,33 @@
 package dev.enclave.instance.service;
 
-import dev.enclave.instance.config.InstanceConfig;
-import dev.enclave.instance.crypto.SecretCipher;
 import dev.enclave.instance.domain.FeatureSetting;
 import dev.enclave.instance.domain.SelfHostedModel;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.transaction.Transactional;
 
-import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * "Check if a self-hosted model is configured": decides, per request, where an AI feature goes.
+ * Decisions are cached per feature for at most {@code settings-cache-ttl}, and dropped at once on
+ * this replica when an admin changes settings or routing.
  */
 @ApplicationScoped
 public class FeatureRouter {
 
     /** The model metadata the self-hosted gateway needs; the API key is decrypted only here. */
-    public record ModelMetadata(String name, String family, String provider, String endpoint, String identifier,
-                                String apiKey) {
+    public record ModelMetadata(long id, String name, String family, String provider, String endpoint,
+                                String identifier, String apiKey) {
+
+        /** {@code model_identifier} as ai-gateway expects it (litellm prefix for the provider). */
+        public String gatewayIdentifier() {
+            return AiCatalog.gatewayIdentifier(provider, identifier);
+        }
+
         @Override
         public String toString() {
             return "ModelMetadata[name=" + name + ", family=" + family + ", endpoint=" + endpoint + "]";
@@ -36,31 +45,49 @@ public class FeatureRouter {
         }
     }
 
-    private final InstanceConfig config;
-    private final SecretCipher cipher;
-
-    public FeatureRouter(InstanceConfig config, SecretCipher cipher) {
-        this.config = config;
-        this.cipher = cipher;
+    private record Cached(Route route, long generation, Instant readAt) {
     }
 
-    @Transactional(Transactional.TxType.SUPPORTS)
+    private final AiSettingsService settings;
+    private final SelfHostedModels models;
+    private final Clock clock;
+    private final Map<String, Cached> routes = new ConcurrentHashMap<>();
+
+    public FeatureRouter(AiSettingsService settings, SelfHostedModels models, Clock clock) {
+        this.settings = settings;
+        this.models = models;
+        this.clock = clock;
+    }
+
     public Route route(String feature) {
+        Instant now = clock.instant();
+        long generation = settings.generation();
+        Cached cached = routes.get(feature);
+        if (cached != null && cached.generation() == generation
+                && now.isBefore(cached.readAt().plus(settings.cacheTtl()))) {
+            return cached.route();
+        }
+        Route route = QuarkusTransaction.joiningExisting().call(() -> resolve(feature));
+        routes.put(feature, new Cached(route, generation, now));
+        return route;
+    }
+
+    private Route resolve(String feature) {
+        AiSettingsService.Effective current = settings.current();
         FeatureSetting setting = FeatureSetting.findByFeature(feature).orElse(null);
         String provider = setting == null ? FeatureSetting.UNASSIGNED : setting.provider;
         return switch (provider) {
             case FeatureSetting.DISABLED -> new Route.Disabled(feature);
-            case FeatureSetting.SELF_HOSTED -> new Route.SelfHosted(feature, config.aiGatewayUrl(),
+            case FeatureSetting.SELF_HOSTED -> new Route.SelfHosted(feature, current.aiGatewayUrl(),
                     metadata(setting.selfHostedModel));
-            // unassigned features follow GitLab's default: the cloud gateway
-            default -> new Route.Vendored(feature, config.cloudGatewayUrl());
+            // Unassigned features follow GitLab's default, the cloud gateway; offline there is none.
+            default -> current.offlineMode() ? new Route.Disabled(feature)
+                    : new Route.Vendored(feature, current.cloudGatewayUrl());
         };
     }
 
     private ModelMetadata metadata(SelfHostedModel model) {
-        String apiKey = model.apiTokenEncrypted == null ? null
-                : new String(cipher.decrypt(model.apiTokenEncrypted, SelfHostedModels.associatedData(model)),
-                StandardCharsets.UTF_8);
-        return new ModelMetadata(model.name, model.model, model.provider, model.endpoint, model.identifier, apiKey);
+        return new ModelMetadata(model.id, model.name, model.model, model.provider, model.endpoint, model.identifier,
+                models.decryptApiToken(model));
     }
 }
