@@ -38,9 +38,14 @@ public class AiGatewayClient {
     }
 
     public GatewayResponse post(String gatewayUrl, String path, Map<String, String> headers, byte[] jsonBody) {
+        return post(gatewayUrl, path, headers, jsonBody, config.gatewayTimeout());
+    }
+
+    public GatewayResponse post(String gatewayUrl, String path, Map<String, String> headers, byte[] jsonBody,
+                                Duration timeout) {
         URI uri = URI.create(stripTrailingSlash(gatewayUrl) + path);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
-                .timeout(config.gatewayTimeout())
+                .timeout(timeout)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(jsonBody));
         headers.forEach(request::header);
@@ -50,7 +55,7 @@ public class AiGatewayClient {
                     response.headers().firstValue("Content-Type").orElse("application/json"), response.body());
         } catch (HttpTimeoutException e) {
             throw new GatewayUnavailableException("AI gateway at " + gatewayUrl + " did not answer within "
-                    + config.gatewayTimeout().toSeconds() + " s");
+                    + timeout.toSeconds() + " s");
         } catch (IOException e) {
             throw new GatewayUnavailableException("AI gateway at " + gatewayUrl + " is unreachable: " + e);
         } catch (InterruptedException e) {

@@ -51,11 +51,22 @@ public class TokenServiceClient {
     }
 
     public AiToken mintAiToken(String instanceId, List<String> scopes) {
+        return mintAiToken(instanceId, scopes, null);
+    }
+
+    /** @param globalUserId non-null for a user-bound token (direct access; shorter lifetime) */
+    public AiToken mintAiToken(String instanceId, List<String> scopes, String globalUserId) {
         String credentials = Base64.getEncoder().encodeToString(
                 (config.clientId() + ":" + config.clientSecret()).getBytes(StandardCharsets.UTF_8));
         URI uri = URI.create(config.tokenServiceUrl() + "/internal/v1/ai-tokens");
         try {
-            String body = json.writeValueAsString(Map.of("instance_id", instanceId, "scopes", scopes));
+            Map<String, Object> fields = new java.util.LinkedHashMap<>();
+            fields.put("instance_id", instanceId);
+            fields.put("scopes", scopes);
+            if (globalUserId != null) {
+                fields.put("global_user_id", globalUserId);
+            }
+            String body = json.writeValueAsString(fields);
             HttpRequest request = HttpRequest.newBuilder(uri).timeout(TIMEOUT)
                     .header("Authorization", "Basic " + credentials)
                     .header("Content-Type", "application/json")

@@ -8,6 +8,7 @@ public class ApiException extends RuntimeException {
 
     private final int status;
     private final Map<String, Object> body;
+    private Long retryAfter;
 
     private ApiException(int status, String message, Map<String, Object> body) {
         super(message);
@@ -30,6 +31,12 @@ public class ApiException extends RuntimeException {
 
     public static ApiException notFound(String what) {
         return of(404, what == null ? "404 Not Found" : "404 " + what + " Not Found");
+    }
+
+    public static ApiException tooManyRequests(long retryAfterSeconds) {
+        ApiException e = of(429, "429 Too Many Requests");
+        e.retryAfter = retryAfterSeconds;
+        return e;
     }
 
     public static ApiException conflict(String detail) {
@@ -60,6 +67,11 @@ public class ApiException extends RuntimeException {
 
     public int status() {
         return status;
+    }
+
+    /** Seconds, for 429 answers. */
+    public Long retryAfter() {
+        return retryAfter;
     }
 
     public Map<String, Object> body() {

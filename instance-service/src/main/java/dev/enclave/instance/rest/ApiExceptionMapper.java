@@ -12,8 +12,12 @@ public class ApiExceptionMapper {
 
     @ServerExceptionMapper
     public Response map(ApiException e) {
-        return Response.status(e.status()).type(MediaType.APPLICATION_JSON)
-                .header(ERROR_ORIGIN, "monolith").entity(e.body()).build();
+        Response.ResponseBuilder response = Response.status(e.status()).type(MediaType.APPLICATION_JSON)
+                .header(ERROR_ORIGIN, "monolith").entity(e.body());
+        if (e.retryAfter() != null) {
+            response.header("Retry-After", e.retryAfter());
+        }
+        return response.build();
     }
 
     /** token-service unreachable or refusing the instance itself: the caller can only retry later. */

@@ -1,29 +1,64 @@
 package dev.enclave.instance.rest;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.enclave.instance.client.TokenServiceClient;
+import dev.enclave.instance.domain.Project;
+import dev.enclave.instance.domain.User;
+import dev.enclave.instance.security.Actor;
+import dev.enclave.instance.security.Authorizer;
 import dev.enclave.instance.security.CurrentUser;
 import dev.enclave.instance.security.RequiredScopes;
 import dev.enclave.instance.service.CodeSuggestionsService;
+import dev.enclave.instance.service.DirectAccess;
+import dev.enclave.instance.service.FeatureRouter;
+import dev.enclave.instance.service.Licensing;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import java.io.IOException;
+import java.time.Instant;
+import java.util.Map;
 
 @Path("/api/v4/code_suggestions")
 @RequiredScopes({"api", "ai_features"})
 public class CodeSuggestionsResource {
 
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record DirectAccessView(@JsonProperty("base_url") String baseUrl, String token,
+                                   @JsonProperty("expires_at") long expiresAt, Map<String, String> headers) {
+    }
+
+    public record TokenView(@JsonProperty("access_token") String accessToken, @JsonProperty("expires_in") long expiresIn,
+                            @JsonProperty("created_at") long createdAt) {
+    }
+
+    public record EnabledRequest(@JsonProperty("project_path") String projectPath) {
+    }
+
     private final CodeSuggestionsService suggestions;
+    private final DirectAccess directAccess;
+    private final FeatureRouter router;
+    private final Licensing licensing;
+    private final Authorizer authorizer;
     private final CurrentUser currentUser;
     private final ObjectMapper json;
 
-    public CodeSuggestionsResource(CodeSuggestionsService suggestions, CurrentUser currentUser, ObjectMapper json) {
+    public CodeSuggestionsResource(CodeSuggestionsService suggestions, DirectAccess directAccess, FeatureRouter router,
+                                   Licensing licensing, Authorizer authorizer,
+                                   CurrentUser currentUser, ObjectMapper json) {
         this.suggestions = suggestions;
+        this.directAccess = directAccess;
+        this.router = router;
+        this.licensing = licensing;
+        this.authorizer = authorizer;
         this.currentUser = currentUser;
         this.json = json;
     }
@@ -36,10 +71,50 @@ public class CodeSuggestionsResource {
         if (!(body instanceof ObjectNode object)) {
             throw ApiException.badRequest("current_file is missing");
         }
-        // With composite identity the AI feature is used for the human, whose seat counts.
-        var actor = currentUser.actor();
-        CodeSuggestionsService.Forwarded answer = suggestions.complete(
-                actor.isComposite() ? actor.scopedUser() : actor.user(), object, raw.length);
+        CodeSuggestionsService.Forwarded answer = suggestions.complete(aiUser(), object, raw.length);
         return Response.status(answer.status()).type(answer.contentType()).entity(answer.body()).build();
+    }
+
+    @POST
+    @Path("/direct_access")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response directAccess() {
+        DirectAccess.Grant grant = directAccess.grant(aiUser());
+        return Response.status(Response.Status.CREATED)
+                .entity(new DirectAccessView(grant.baseUrl(), grant.token(), grant.expiresAt(), grant.headers())).build();
+    }
+
+    /** Older clients: a token and its lifetime. */
+    @POST
+    @Path("/tokens")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response tokens() {
+        TokenServiceClient.AiToken token = directAccess.userToken(aiUser());
+        long now = Instant.now().getEpochSecond();
+        return Response.status(Response.Status.CREATED)
+                .entity(new TokenView(token.token(), token.expiresAt().getEpochSecond() - now, now)).build();
+    }
+
+    /** 200 when code suggestions are available for the project, 403 when not, 404 when it is unknown to the caller. */
+    @POST
+    @Path("/enabled")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response enabled(EnabledRequest body) {
+        EnabledRequest request = UsersResource.require(body);
+        if (request.projectPath() == null || request.projectPath().isBlank()) {
+            throw ApiException.badRequest("project_path is missing");
+        }
+        Project project = Project.findByFullPath(request.projectPath()).orElseThrow(() -> ApiException.notFound("Project"));
+        authorizer.authorize(currentUser.actor(), Authorizer.ProjectAction.READ, project);
+        if (!licensing.mayUseDuo(aiUser()) || router.route("code_completions") instanceof FeatureRouter.Route.Disabled) {
+            throw ApiException.forbidden(null);
+        }
+        return Response.ok().build();
+    }
+
+    /** With composite identity the AI feature is used for the human, whose seat counts. */
+    private User aiUser() {
+        Actor actor = currentUser.actor();
+        return actor.isComposite() ? actor.scopedUser() : actor.user();
     }
 }

@@ -40,7 +40,7 @@ public class AiSettingsService {
         }
     }
 
-    /** Fields left null are unchanged; an empty string clears a URL or the CIDR list (back to the default). */
+    /** Fields left null are unchanged; an empty string clears a URL (back to the default); an empty CIDR list allows nothing. */
     public record Update(String aiGatewayUrl, String cloudGatewayUrl, Integer gatewayTimeoutSeconds,
                          Boolean verboseAiLogs, Boolean directAccessEnabled, Boolean offlineMode,
                          List<String> egressAllowedCidrs) {

@@ -4,20 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.enclave.instance.client.AiGatewayClient;
 import dev.enclave.instance.client.TokenServiceClient;
-import dev.enclave.instance.config.InstanceConfig;
 import dev.enclave.instance.domain.User;
 import dev.enclave.instance.rest.ApiException;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
-import org.jboss.logging.MDC;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -45,21 +38,25 @@ public class CodeSuggestionsService {
     private final FeatureRouter router;
     private final AiTokenCache tokens;
     private final AiGatewayClient gateway;
-    private final InstanceIdentityService identity;
-    private final InstanceConfig config;
+    private final GatewayHeaders headers;
     private final Licensing licensing;
+    private final RateLimiter rateLimiter;
 
     public CodeSuggestionsService(FeatureRouter router, AiTokenCache tokens, AiGatewayClient gateway,
-                                  InstanceIdentityService identity, InstanceConfig config, Licensing licensing) {
+                                  GatewayHeaders headers, Licensing licensing, RateLimiter rateLimiter) {
+        this.rateLimiter = rateLimiter;
+        this.headers = headers;
         this.licensing = licensing;
         this.router = router;
         this.tokens = tokens;
         this.gateway = gateway;
-        this.identity = identity;
-        this.config = config;
     }
 
     public Forwarded complete(User user, ObjectNode body, int bodyBytes) {
+        long retryAfter = rateLimiter.acquire(RateLimiter.CODE_SUGGESTIONS, user.id);
+        if (retryAfter > 0) {
+            throw ApiException.tooManyRequests(retryAfter);
+        }
         if (!licensing.mayUseDuo(user)) {
             throw ApiException.unauthorized();
         }
@@ -101,7 +98,7 @@ public class CodeSuggestionsService {
         }
         String path = generation ? "/v2/code/generations" : "/v2/code/completions";
         try {
-            AiGatewayClient.GatewayResponse response = gateway.post(gatewayUrl, path, headers(user, token),
+            AiGatewayClient.GatewayResponse response = gateway.post(gatewayUrl, path, headers.forCall(user, token),
                     body.toString().getBytes(StandardCharsets.UTF_8));
             return new Forwarded(response.status(), response.contentType(), response.body());
         } catch (AiGatewayClient.GatewayUnavailableException e) {
@@ -162,34 +159,6 @@ public class CodeSuggestionsService {
         body.put("model_name", model.family());
         if (generation) {
             body.put("prompt_id", "code_suggestions/generations");
-        }
-    }
-
-    private Map<String, String> headers(User user, TokenServiceClient.AiToken token) {
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Authorization", "Bearer " + token.token());
-        headers.put("X-Gitlab-Authentication-Type", "oidc");
-        headers.put("X-Gitlab-Instance-Id", identity.instanceId());
-        headers.put("X-Gitlab-Realm", "self-managed");
-        headers.put("X-Gitlab-Global-User-Id", globalUserId(user));
-        headers.put("X-Gitlab-Host-Name", config.hostName());
-        headers.put("X-Gitlab-Version", config.version());
-        headers.put("x-gitlab-enabled-instance-verbose-ai-logs", "false");
-        Object requestId = MDC.get("requestId");
-        if (requestId != null) {
-            headers.put("X-Request-ID", requestId.toString());
-        }
-        return headers;
-    }
-
-    /** A stable pseudonymous id for the user, as GitLab's global anonymous id: not the database id. */
-    private String globalUserId(User user) {
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256")
-                    .digest((identity.instanceId() + ":" + user.id).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(hash, 0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -1,0 +1,82 @@
+package dev.enclave.instance.service;
+
+import dev.enclave.instance.client.TokenServiceClient;
+import dev.enclave.instance.domain.User;
+import dev.enclave.instance.rest.ApiException;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Direct access: the editor gets a short-lived token bound to its user and calls the gateway
+ * itself. Only for features that go to the cloud gateway: a self-hosted model's endpoint and key
+ * never leave the instance, so self-hosted features are always served through it.
+ */
+@ApplicationScoped
+public class DirectAccess {
+
+    public record Grant(String baseUrl, String token, long expiresAt, Map<String, String> headers) {
+        @Override
+        public String toString() {
+            return "Grant[baseUrl=" + baseUrl + ", expiresAt=" + expiresAt + "]";
+        }
+    }
+
+    private final AiSettingsService settings;
+    private final FeatureRouter router;
+    private final Licensing licensing;
+    private final RateLimiter rateLimiter;
+    private final TokenServiceClient tokenService;
+    private final InstanceIdentityService identity;
+    private final GatewayHeaders headers;
+
+    public DirectAccess(AiSettingsService settings, FeatureRouter router, Licensing licensing, RateLimiter rateLimiter,
+                        TokenServiceClient tokenService, InstanceIdentityService identity, GatewayHeaders headers) {
+        this.settings = settings;
+        this.router = router;
+        this.licensing = licensing;
+        this.rateLimiter = rateLimiter;
+        this.tokenService = tokenService;
+        this.identity = identity;
+        this.headers = headers;
+    }
+
+    public Grant grant(User user) {
+        long retryAfter = rateLimiter.acquire(RateLimiter.DIRECT_ACCESS, user.id);
+        if (retryAfter > 0) {
+            throw ApiException.tooManyRequests(retryAfter);
+        }
+        if (!licensing.mayUseDuo(user)) {
+            throw ApiException.unauthorized();
+        }
+        if (!settings.current().directAccessEnabled()) {
+            throw ApiException.forbidden("Direct connections are disabled");
+        }
+        FeatureRouter.Route route = router.route("code_completions");
+        if (route instanceof FeatureRouter.Route.Disabled) {
+            throw ApiException.unauthorized();
+        }
+        if (route instanceof FeatureRouter.Route.SelfHosted) {
+            throw ApiException.forbidden("Direct connections are not available for self-hosted models");
+        }
+        String baseUrl = ((FeatureRouter.Route.Vendored) route).gatewayUrl().orElseThrow(() ->
+                ApiException.unavailable("code_completions is routed to the cloud AI gateway, but no cloud gateway URL "
+                        + "is configured"));
+        TokenServiceClient.AiToken token = userToken(user);
+        return new Grant(baseUrl, token.token(), token.expiresAt().getEpochSecond(), headers.identityHeaders(user));
+    }
+
+    /** A user-bound token for older clients ({@code /code_suggestions/tokens}). */
+    public TokenServiceClient.AiToken userToken(User user) {
+        if (!licensing.mayUseDuo(user)) {
+            throw ApiException.unauthorized();
+        }
+        try {
+            return tokenService.mintAiToken(identity.instanceId(), List.of("complete_code", "generate_code"),
+                    headers.globalUserId(user));
+        } catch (TokenServiceClient.TokenServiceException e) {
+            throw ApiException.unavailable("cannot obtain an AI gateway token: " + e.getMessage());
+        }
+    }
+}
