@@ -1,0 +1,63 @@
+package dev.enclave.gateway.service;
+
+import dev.enclave.gateway.client.AdapterWire;
+import dev.enclave.gateway.client.ModelAdapterClient;
+import dev.enclave.gateway.config.GatewayConfig;
+import dev.enclave.gateway.prompt.ModelFamily;
+import dev.enclave.gateway.prompt.ModelPrompt;
+import dev.enclave.gateway.rest.ChatAgentWire;
+import dev.enclave.gateway.rest.GatewayException;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** Duo Chat for self-hosted models: the conversation, with Duo's system prompt, to the chosen model. */
+@ApplicationScoped
+public class ChatService {
+
+    static final String SYSTEM = """
+            You are GitLab Duo Chat, an AI assistant for software development. Answer the user's \
+            question about code, GitLab and DevOps concisely and accurately. Use Markdown for code.""";
+    private static final Set<String> ROLES = Set.of("user", "assistant");
+    static final int MAX_ANSWER_TOKENS = 1024;
+
+    private final ModelAdapterClient adapter;
+    private final ModelTargetResolver targets;
+    private final GatewayConfig config;
+
+    public ChatService(ModelAdapterClient adapter, ModelTargetResolver targets, GatewayConfig config) {
+        this.adapter = adapter;
+        this.targets = targets;
+        this.config = config;
+    }
+
+    public String answer(ChatAgentWire.Request request) {
+        if (request == null || request.messages() == null || request.messages().isEmpty()) {
+            throw GatewayException.invalid("messages", "at least one message is required");
+        }
+        ChatAgentWire.ModelMetadata model = request.modelMetadata();
+        if (model == null) {
+            throw GatewayException.invalid("model_metadata", "field required for self-hosted models");
+        }
+        if (model.name() == null || ModelFamily.fromWireName(model.name()).isEmpty()) {
+            throw GatewayException.invalid("model_metadata.name", "unknown model family '" + model.name() + "'");
+        }
+        List<ModelPrompt.Message> conversation = new ArrayList<>();
+        conversation.add(new ModelPrompt.Message("system", SYSTEM));
+        for (ChatAgentWire.Message message : request.messages()) {
+            if (message.role() == null || !ROLES.contains(message.role())) {
+                throw GatewayException.invalid("messages.role", "must be user or assistant");
+            }
+            if (message.content() == null || message.content().isBlank()) {
+                throw GatewayException.invalid("messages.content", "field required");
+            }
+            conversation.add(new ModelPrompt.Message(message.role(), message.content()));
+        }
+        AdapterWire.ModelTarget target = targets.resolve(model.provider(), model.endpoint(), model.identifier(),
+                model.apiKey());
+        return adapter.generate(new AdapterWire.GenerateRequest(target, null, conversation, MAX_ANSWER_TOKENS,
+                config.temperature(), false)).text();
+    }
+}
