@@ -41,9 +41,12 @@ public class CodeSuggestionsService {
     private final GatewayHeaders headers;
     private final Licensing licensing;
     private final RateLimiter rateLimiter;
+    private final AiSettingsService settings;
 
     public CodeSuggestionsService(FeatureRouter router, AiTokenCache tokens, AiGatewayClient gateway,
-                                  GatewayHeaders headers, Licensing licensing, RateLimiter rateLimiter) {
+                                  GatewayHeaders headers, Licensing licensing, RateLimiter rateLimiter,
+                                  AiSettingsService settings) {
+        this.settings = settings;
         this.rateLimiter = rateLimiter;
         this.headers = headers;
         this.licensing = licensing;
@@ -97,9 +100,17 @@ public class CodeSuggestionsService {
             throw ApiException.unavailable("cannot obtain an AI gateway token: " + e.getMessage());
         }
         String path = generation ? "/v2/code/generations" : "/v2/code/completions";
+        boolean verbose = settings.current().verboseAiLogs();
+        if (verbose) {
+            LOG.infof("%s request from user %d: %s", feature, user.id, body.path("current_file"));
+        }
         try {
             AiGatewayClient.GatewayResponse response = gateway.post(gatewayUrl, path, headers.forCall(user, token),
                     body.toString().getBytes(StandardCharsets.UTF_8));
+            if (verbose) {
+                LOG.infof("%s answer to user %d: %d %s", feature, user.id, response.status(),
+                        new String(response.body(), StandardCharsets.UTF_8));
+            }
             return new Forwarded(response.status(), response.contentType(), response.body());
         } catch (AiGatewayClient.GatewayUnavailableException e) {
             LOG.warnf("%s: %s", feature, e.getMessage());

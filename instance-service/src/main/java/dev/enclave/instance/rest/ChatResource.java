@@ -1,0 +1,46 @@
+package dev.enclave.instance.rest;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.enclave.instance.security.Actor;
+import dev.enclave.instance.security.CurrentUser;
+import dev.enclave.instance.security.RequiredScopes;
+import dev.enclave.instance.service.ChatCompletions;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/** GitLab's {@code POST /chat/completions}: the answer is a bare JSON string. */
+@Path("/api/v4/chat/completions")
+@RequiredScopes({"api", "ai_features"})
+public class ChatResource {
+
+    public record ChatRequest(String content, @JsonProperty("resource_type") String resourceType,
+                              @JsonProperty("resource_id") Long resourceId,
+                              @JsonProperty("referer_url") String refererUrl,
+                              @JsonProperty("client_subscription_id") String clientSubscriptionId) {
+    }
+
+    private final ChatCompletions chat;
+    private final CurrentUser currentUser;
+
+    public ChatResource(ChatCompletions chat, CurrentUser currentUser) {
+        this.chat = chat;
+        this.currentUser = currentUser;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response chat(ChatRequest body) {
+        ChatRequest request = UsersResource.require(body);
+        Actor actor = currentUser.actor();
+        String answer = chat.answer(actor, actor.isComposite() ? actor.scopedUser() : actor.user(),
+                new ChatCompletions.Request(request.content(), request.resourceType(), request.resourceId(),
+                        request.refererUrl(), request.clientSubscriptionId()));
+        return Response.status(Response.Status.CREATED).entity(new TextNode(answer)).build();
+    }
+}
