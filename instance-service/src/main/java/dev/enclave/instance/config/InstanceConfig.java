@@ -52,6 +52,9 @@ public interface InstanceConfig {
 
     Optional<String> masterKey();
 
+    /** Master keys of before a rotation (base64), still read until every secret is re-encrypted. */
+    Optional<List<String>> previousMasterKeys();
+
     Path masterKeyFile();
 
     boolean generateMasterKey();

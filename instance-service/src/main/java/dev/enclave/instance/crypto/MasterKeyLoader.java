@@ -60,7 +60,17 @@ final class MasterKeyLoader {
         }
     }
 
-    private static SecretKey decode(String base64, String source) {
+    /** Keys this instance was encrypted under before, newest first, for decryption and re-encryption. */
+    static java.util.List<SecretKey> previous(InstanceConfig config) {
+        java.util.List<String> configured = config.previousMasterKeys().orElse(java.util.List.of());
+        java.util.List<SecretKey> keys = new java.util.ArrayList<>();
+        for (int i = 0; i < configured.size(); i++) {
+            keys.add(decode(configured.get(i), "enclave.instance.previous-master-keys[" + i + "]"));
+        }
+        return keys;
+    }
+
+    static SecretKey decode(String base64, String source) {
         byte[] raw;
         try {
             raw = Base64.getDecoder().decode(base64.trim());

@@ -2,6 +2,7 @@ package dev.enclave.instance.crypto;
 
 import dev.enclave.instance.config.InstanceConfig;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.List;
 
 /**
  * AES-256-GCM for secrets at rest. The associated data binds a ciphertext to the row it belongs
@@ -24,10 +26,29 @@ public class SecretCipher {
     private static final int TAG_BITS = 128;
 
     private final SecretKey masterKey;
+    private final List<SecretKey> previousKeys;
     private final SecureRandom random = new SecureRandom();
 
+    @Inject
     public SecretCipher(InstanceConfig config) {
-        this.masterKey = MasterKeyLoader.load(config);
+        this(MasterKeyLoader.load(config), MasterKeyLoader.previous(config));
+    }
+
+    /** @param previousKeys keys of before a master-key rotation: still read, never written */
+    SecretCipher(SecretKey masterKey, List<SecretKey> previousKeys) {
+        this.masterKey = masterKey;
+        this.previousKeys = List.copyOf(previousKeys);
+    }
+
+    /** For tools and tests that hold the raw keys (base64 of 32 bytes each). */
+    public static SecretCipher of(String masterKey, List<String> previousKeys) {
+        return new SecretCipher(MasterKeyLoader.decode(masterKey, "master key"),
+                previousKeys.stream().map(k -> MasterKeyLoader.decode(k, "previous master key")).toList());
+    }
+
+    /** @return whether the ciphertext is under a previous master key (and so should be re-encrypted) */
+    public boolean isUnderPreviousKey(String encoded, String associatedData) {
+        return open(masterKey, encoded, associatedData) == null;
     }
 
     public String encrypt(byte[] plaintext, String associatedData) {
@@ -45,18 +66,34 @@ public class SecretCipher {
         }
     }
 
+    /** Decrypts with the current master key, or a previous one after a rotation. */
     public byte[] decrypt(String encoded, String associatedData) {
+        byte[] plaintext = open(masterKey, encoded, associatedData);
+        for (int i = 0; plaintext == null && i < previousKeys.size(); i++) {
+            plaintext = open(previousKeys.get(i), encoded, associatedData);
+        }
+        if (plaintext == null) {
+            throw new IllegalStateException("Cannot decrypt a stored secret: no configured master key opens it, "
+                    + "or the data was tampered with");
+        }
+        return plaintext;
+    }
+
+    /** @return the plaintext, or null when this key does not open the ciphertext (wrong key or tampered) */
+    private static byte[] open(SecretKey key, String encoded, String associatedData) {
         if (!encoded.startsWith(FORMAT_PREFIX)) {
             throw new IllegalStateException("Unknown ciphertext format (expected prefix " + FORMAT_PREFIX + ")");
         }
         byte[] raw = Base64.getUrlDecoder().decode(encoded.substring(FORMAT_PREFIX.length()));
         try {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-            cipher.init(Cipher.DECRYPT_MODE, masterKey, new GCMParameterSpec(TAG_BITS, raw, 0, IV_BYTES));
+            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, raw, 0, IV_BYTES));
             cipher.updateAAD(associatedData.getBytes(StandardCharsets.UTF_8));
             return cipher.doFinal(raw, IV_BYTES, raw.length - IV_BYTES);
+        } catch (javax.crypto.AEADBadTagException e) {
+            return null;
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("Cannot decrypt a stored secret: wrong master key or tampered data", e);
+            throw new IllegalStateException("AES-GCM decryption failed", e);
         }
     }
 }
