@@ -5,6 +5,7 @@ import io.smallrye.config.WithName;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -73,6 +74,20 @@ public interface TokenServiceConfig {
 
         /** A resource server besides the instance that may introspect tokens and poll revocations. */
         VerifierClient verifierClient();
+
+        /**
+         * Service-to-service clients declared by the deployment (e.g. {@code ai-gateway}, which
+         * gets {@code client_credentials} tokens for model-adapter), by client id.
+         */
+        Map<String, ServiceClient> serviceClients();
+
+        interface ServiceClient {
+            String secret();
+
+            /** Scopes its tokens may carry. */
+            @io.smallrye.config.WithDefault("read_api")
+            String scopes();
+        }
 
         interface VerifierClient {
             String id();
