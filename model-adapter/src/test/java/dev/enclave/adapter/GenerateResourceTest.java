@@ -24,9 +24,7 @@ class GenerateResourceTest {
 
     @BeforeEach
     void reset() {
-        SimulatedModelServer.simulator.faults().clear();
-        SimulatedModelServer.simulator.clearRecorded();
-        SimulatedModelServer.simulator.setLatencyMs(0);
+        SimulatedModelServer.reset();
     }
 
     static Map<String, Object> model(String apiKey) {
@@ -104,16 +102,25 @@ class GenerateResourceTest {
 
     @Test
     void slowModelTimesOut() {
-        SimulatedModelServer.simulator.setLatencyMs(3_000);
+        SimulatedModelServer.simulator.setLatencyMs(5_000);
         call("/v1/completions", Map.of("model", model(SimulatedModelServer.API_KEY), "prompt", "x"))
                 .then().statusCode(504).body("error", equalTo("model_server_timeout"));
     }
 
     @Test
+    void callersDeadlineShortensTheReadTimeout() {
+        SimulatedModelServer.simulator.setLatencyMs(1_000);
+        call("/v1/completions", Map.of("model", model(SimulatedModelServer.API_KEY), "prompt", "x", "timeout_ms", 250))
+                .then().statusCode(504).body("error", equalTo("model_server_timeout"))
+                .body("message", containsString("did not answer within 0.25 s"));
+    }
+
+    @Test
     void unsupportedProviderIsRefusedByName() {
-        Map<String, Object> target = Map.of("provider", "bedrock", "endpoint", "http://127.0.0.1:9", "identifier", "m");
+        Map<String, Object> target = Map.of("provider", "vertex_ai", "endpoint", "http://127.0.0.1:9", "identifier", "m");
         call("/v1/completions", Map.of("model", target, "prompt", "x"))
-                .then().statusCode(422).body("message", containsString("provider 'bedrock' is not supported"));
+                .then().statusCode(422).body("message", equalTo("provider 'vertex_ai' is not supported by this "
+                        + "model-adapter; supported: anthropic, azure_openai, bedrock, mistral, openai_compatible"));
     }
 
     @Test

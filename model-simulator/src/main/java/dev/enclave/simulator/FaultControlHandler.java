@@ -56,6 +56,13 @@ final class FaultControlHandler implements Endpoint {
         if (apiKey != null && !apiKey.isTextual() && !apiKey.isNull()) {
             throw ApiException.badRequest("api_key must be a string (empty or null: no key required)");
         }
+        if (apiKey != null && apiKey.isTextual() && !apiKey.asText().isEmpty()) {
+            try {
+                SimulatorConfig.requireKeyFormat(state.personality, apiKey.asText());
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest(e.getMessage());
+            }
+        }
 
         FaultPlan faults = state.faults;
         if (clear) {

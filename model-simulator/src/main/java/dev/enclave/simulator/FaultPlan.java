@@ -48,6 +48,17 @@ public final class FaultPlan {
         midStreamDropsLeft = 0;
     }
 
+    /** Drops or fails the model request being handled when a drop or failure is pending for it. */
+    void inject() throws HttpIo.DropConnection, ApiException {
+        if (takeDrop()) {
+            throw new HttpIo.DropConnection();
+        }
+        OptionalInt failure = takeFailure();
+        if (failure.isPresent()) {
+            throw ApiException.injected(failure.getAsInt());
+        }
+    }
+
     synchronized boolean takeDrop() {
         if (dropsLeft == 0) {
             return false;

@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.stream.IntStream;
 
@@ -77,13 +76,7 @@ abstract class InferenceHandler implements Endpoint {
 
     @Override
     public final void handle(HttpExchange exchange, String body) throws IOException, ApiException {
-        if (state.faults.takeDrop()) {
-            throw new HttpIo.DropConnection();
-        }
-        OptionalInt failure = state.faults.takeFailure();
-        if (failure.isPresent()) {
-            throw ApiException.injected(failure.getAsInt());
-        }
+        state.faults.inject();
         InferenceRequest request = parse(new RequestFields(Json.parseObject(body)));
         if (!state.models.contains(request.model())) {
             throw ApiException.modelNotFound(request.model());

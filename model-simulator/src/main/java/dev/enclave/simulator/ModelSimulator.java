@@ -60,7 +60,7 @@ public final class ModelSimulator implements AutoCloseable {
         }
         ExecutorService executor = Executors.newCachedThreadPool(daemonThreads());
         server.setExecutor(executor);
-        server.createContext("/", new Router(state));
+        server.createContext("/", new Router(state, ProviderApi.of(config.personality(), state)));
         server.start();
         return new ModelSimulator(config, state, server, executor);
     }
@@ -84,10 +84,19 @@ public final class ModelSimulator implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    /** {@code http://<host>:<port>/v1}, the OpenAI-style base URL clients are configured with. */
+    /**
+     * The URL a client is configured with, as the provider documents its base URL:
+     * {@code http://<host>:<port>/v1} for vLLM and Mistral, {@code http://<host>:<port>} for
+     * Anthropic, Azure OpenAI and Bedrock (whose paths start with {@code /v1/messages},
+     * {@code /openai/…} and {@code /model/…}).
+     */
     public String baseUrl() {
         String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
-        return "http://" + host + ":" + port() + "/v1";
+        String origin = "http://" + host + ":" + port();
+        return switch (config.personality()) {
+            case VLLM, MISTRAL -> origin + "/v1";
+            case ANTHROPIC, AZURE_OPENAI, BEDROCK -> origin;
+        };
     }
 
     public FaultPlan faults() {
@@ -112,12 +121,16 @@ public final class ModelSimulator implements AutoCloseable {
         state.setTokenDelayMs(tokenDelayMs);
     }
 
-    /** The last {@value RequestLog#CAPACITY} requests to {@code /v1/*} paths, oldest first. */
-    /** Simulates rotating the model server's key: from now on only {@code apiKey} is accepted (null: none). */
+    /**
+     * Simulates rotating the model server's key: from now on only {@code apiKey} is accepted (null: none).
+     *
+     * @throws IllegalArgumentException when a Bedrock key is not {@code ACCESS_KEY_ID:SECRET_ACCESS_KEY}
+     */
     public void setApiKey(String apiKey) {
         state.setApiKey(apiKey);
     }
 
+    /** The last {@value RequestLog#CAPACITY} requests to the personality's API paths, oldest first. */
     public List<RecordedRequest> recordedRequests() {
         return state.requestLog.snapshot();
     }

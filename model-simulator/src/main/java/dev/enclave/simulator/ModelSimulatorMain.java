@@ -12,22 +12,28 @@ public final class ModelSimulatorMain {
     static final String USAGE = String.join("\n",
             "Usage: java -jar model-simulator-runner.jar [options]",
             "",
-            "Stands in for vLLM's OpenAI-compatible API in local runs and tests. Never deploy it.",
+            "Stands in for a model server (vLLM's OpenAI-compatible API by default, or Mistral's, Anthropic's,",
+            "Azure OpenAI's or Bedrock's) in local runs and tests. Never deploy it.",
             "",
             "Options (environment variable, default):",
             "  --host HOST            address to bind (SIM_HOST, " + SimulatorConfig.DEFAULT_HOST + ")",
             "  --port PORT            port to bind, 0 = any free port (SIM_PORT, " + SimulatorConfig.DEFAULT_PORT + ")",
-            "  --api-key KEY          bearer token required on /v1/* (SIM_API_KEY, none = no auth)",
+            "  --personality NAME     vllm, mistral, anthropic, azure_openai or bedrock (SIM_PERSONALITY, vllm)",
+            "  --api-key KEY          key every API request must carry, in the provider's own header;",
+            "                         bedrock: ACCESS_KEY_ID:SECRET_ACCESS_KEY for SigV4 (SIM_API_KEY, none = no auth)",
             "  --models IDS           comma-separated served model ids (SIM_MODELS, "
                     + String.join(",", SimulatorConfig.DEFAULT_MODELS) + ")",
             "  --latency-ms MS        delay before every completion response (SIM_LATENCY_MS, 0)",
             "  --token-delay-ms MS    delay between streamed chunks (SIM_TOKEN_DELAY_MS, 0)",
+            "  --aws-region REGION    region bedrock signatures must be scoped to (SIM_AWS_REGION, "
+                    + SimulatorConfig.DEFAULT_AWS_REGION + ")",
             "  -h, --help             print this help",
             "",
             "Flags also accept the --flag=value form.");
 
     private static final List<String> FLAGS =
-            List.of("--host", "--port", "--api-key", "--models", "--latency-ms", "--token-delay-ms");
+            List.of("--host", "--port", "--personality", "--api-key", "--models", "--latency-ms", "--token-delay-ms",
+                    "--aws-region");
 
     private ModelSimulatorMain() {
     }
@@ -97,6 +103,14 @@ public final class ModelSimulatorMain {
             }
             builder.port((int) portNumber);
         }
+        String personality = setting(flags, env, "--personality", "SIM_PERSONALITY");
+        if (personality != null) {
+            builder.personality(Personality.fromWireName(personality));
+        }
+        String awsRegion = setting(flags, env, "--aws-region", "SIM_AWS_REGION");
+        if (awsRegion != null) {
+            builder.awsRegion(awsRegion);
+        }
         builder.apiKey(setting(flags, env, "--api-key", "SIM_API_KEY"));
         String models = setting(flags, env, "--models", "SIM_MODELS");
         if (models != null) {
@@ -116,8 +130,9 @@ public final class ModelSimulatorMain {
     /** The one line printed on start; it says whether a key is required but never shows it. */
     static String startupLine(ModelSimulator simulator) {
         SimulatorConfig config = simulator.config();
+        String personality = config.personality() == Personality.VLLM ? "" : config.personality().wireName() + ", ";
         return "model-simulator listening on " + simulator.baseUrl()
-                + " (models: " + String.join(",", config.models())
+                + " (" + personality + "models: " + String.join(",", config.models())
                 + ", api key required: " + (config.apiKeyRequired() ? "yes" : "no") + ")";
     }
 

@@ -100,10 +100,10 @@ final class RequestFields {
     }
 
     static ApiException missing(String name) {
-        return ApiException.badRequest(name + ": Field required");
+        return ApiException.invalidField(name, "Field required");
     }
 
     static ApiException invalid(String name, String expected) {
-        return ApiException.badRequest(name + ": Input should be " + expected);
+        return ApiException.invalidField(name, "Input should be " + expected);
     }
 }

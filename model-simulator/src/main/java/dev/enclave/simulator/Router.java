@@ -1,40 +1,35 @@
 package dev.enclave.simulator;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * The single {@link HttpHandler}: records {@code /v1/*} requests, applies the simulated latency,
- * enforces the API key the way vLLM's middleware does (every path starting with {@code /v1}, before
- * routing), then dispatches by exact path.
+ * The single {@link HttpHandler}: records the personality's API requests, applies the simulated
+ * latency, enforces the API key the way the provider does (on every API path, before routing),
+ * then dispatches by path. {@code /health} and {@code /__simulator/faults} are the same for every
+ * personality and never need the key.
  */
 final class Router implements HttpHandler {
 
     private static final System.Logger LOG = System.getLogger(Router.class.getName());
 
-    private record Route(String method, Endpoint endpoint, boolean inference) {
-    }
-
     private final SimulatorState state;
-    private final Map<String, Route> routes;
+    private final ProviderApi api;
+    private final List<Route> routes;
 
-    Router(SimulatorState state) {
+    Router(SimulatorState state, ProviderApi api) {
         this.state = state;
-        this.routes = Map.of(
-                "/v1/models", new Route("GET", new ModelsHandler(state), false),
-                "/v1/completions", new Route("POST", new CompletionsHandler(state), true),
-                "/v1/chat/completions", new Route("POST", new ChatCompletionsHandler(state), true),
-                "/health", new Route("GET", Router::health, false),
-                "/__simulator/faults", new Route("POST", new FaultControlHandler(state), false));
+        this.api = api;
+        this.routes = new ArrayList<>(api.routes());
+        this.routes.add(new Route("GET", "/health", Router::health, false));
+        this.routes.add(new Route("POST", "/__simulator/faults", new FaultControlHandler(state), false));
     }
 
     /**
@@ -46,67 +41,69 @@ final class Router implements HttpHandler {
         try {
             dispatch(exchange);
         } catch (ApiException e) {
-            HttpIo.sendJson(exchange, e.status(), e.body());
+            api.sendError(exchange, e);
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "model-simulator failed to handle " + exchange.getRequestURI(), e);
             if (exchange.getResponseCode() != -1) {
                 throw e;
             }
-            HttpIo.sendJson(exchange, 500, ApiException.internal("Internal simulator error: " + e).body());
+            api.sendError(exchange, ApiException.internal("Internal simulator error: " + e));
         }
         exchange.close();
     }
 
     private void dispatch(HttpExchange exchange) throws IOException, ApiException {
-        String path = exchange.getRequestURI().getPath();
+        String path = exchange.getRequestURI().getRawPath();
         String method = exchange.getRequestMethod();
         String body = HttpIo.readBody(exchange);
-        boolean api = path.startsWith("/v1");
-        if (api) {
+        boolean control = "/health".equals(path) || "/__simulator/faults".equals(path);
+        boolean apiPath = !control && api.isApiPath(path);
+        if (apiPath) {
             state.requestLog.add(record(exchange, path, body));
         }
-        Route route = routes.get(path);
-        if (route != null && route.inference()) {
+        Route route = null;
+        Map<String, String> params = null;
+        List<String> allowed = new ArrayList<>();
+        boolean inference = false;
+        for (Route candidate : routes) {
+            Map<String, String> match = candidate.match(path);
+            if (match == null) {
+                continue;
+            }
+            allowed.add(candidate.method());
+            inference |= candidate.inference();
+            if (candidate.method().equals(method)) {
+                route = candidate;
+                params = match;
+            }
+        }
+        if (inference) {
             HttpIo.sleep(state.latencyMs());
         }
-        if (api && !authorized(exchange)) {
-            HttpIo.sendJson(exchange, 401, object("error", "Unauthorized"));
+        if (apiPath && state.apiKey() != null && !api.authenticate(exchange, path, body)) {
+            return;
+        }
+        if (route == null && allowed.isEmpty()) {
+            api.sendNotFound(exchange);
             return;
         }
         if (route == null) {
-            HttpIo.sendJson(exchange, 404, object("detail", "Not Found"));
+            api.sendMethodNotAllowed(exchange, String.join(", ", allowed));
             return;
         }
-        if (!route.method().equals(method)) {
-            exchange.getResponseHeaders().set("Allow", route.method());
-            HttpIo.sendJson(exchange, 405, object("detail", "Method Not Allowed"));
-            return;
-        }
+        Route.bind(exchange, params);
         route.endpoint().handle(exchange, body);
-    }
-
-    private boolean authorized(HttpExchange exchange) {
-        String apiKey = state.apiKey();
-        if (apiKey == null) {
-            return true;
-        }
-        String header = exchange.getRequestHeaders().getFirst("Authorization");
-        return header != null && MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8),
-                ("Bearer " + apiKey).getBytes(StandardCharsets.UTF_8));
     }
 
     private static RecordedRequest record(HttpExchange exchange, String path, String body) {
         Map<String, List<String>> headers = new HashMap<>();
         exchange.getRequestHeaders().forEach(
                 (name, values) -> headers.put(name.toLowerCase(Locale.ROOT), List.copyOf(values)));
-        return new RecordedRequest(exchange.getRequestMethod(), path, Map.copyOf(headers), body, Json.tryParse(body));
+        return new RecordedRequest(exchange.getRequestMethod(), path, exchange.getRequestURI().getRawQuery(),
+                Map.copyOf(headers), body, Json.tryParse(body));
     }
 
     private static void health(HttpExchange exchange, String body) throws IOException {
-        HttpIo.sendJson(exchange, 200, object("status", "ok"));
-    }
-
-    private static ObjectNode object(String field, String value) {
-        return Json.MAPPER.createObjectNode().put(field, value);
+        HttpIo.sendJson(exchange, 200, Json.MAPPER.createObjectNode().put("status", "ok"));
     }
 }

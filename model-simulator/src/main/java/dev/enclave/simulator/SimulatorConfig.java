@@ -9,6 +9,7 @@ public final class SimulatorConfig {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8000;
     public static final List<String> DEFAULT_MODELS = List.of("codestral-22b");
+    public static final String DEFAULT_AWS_REGION = "us-east-1";
 
     private final String host;
     private final int port;
@@ -16,6 +17,8 @@ public final class SimulatorConfig {
     private final List<String> models;
     private final long latencyMs;
     private final long tokenDelayMs;
+    private final Personality personality;
+    private final String awsRegion;
 
     private SimulatorConfig(Builder builder) {
         this.host = builder.host;
@@ -24,6 +27,8 @@ public final class SimulatorConfig {
         this.models = builder.models;
         this.latencyMs = builder.latencyMs;
         this.tokenDelayMs = builder.tokenDelayMs;
+        this.personality = builder.personality;
+        this.awsRegion = builder.awsRegion;
     }
 
     public static Builder builder() {
@@ -39,7 +44,11 @@ public final class SimulatorConfig {
         return port;
     }
 
-    /** The bearer token every {@code /v1/*} request must carry, or {@code null} when no auth is required. */
+    /**
+     * The key every API request must carry (in the header the personality's provider uses), or
+     * {@code null} when no auth is required. For {@link Personality#BEDROCK} it is
+     * {@code ACCESS_KEY_ID:SECRET_ACCESS_KEY}, and requests must be SigV4-signed with it.
+     */
     public String apiKey() {
         return apiKey;
     }
@@ -61,6 +70,15 @@ public final class SimulatorConfig {
         return tokenDelayMs;
     }
 
+    public Personality personality() {
+        return personality;
+    }
+
+    /** The region SigV4 signatures must be scoped to; only the {@link Personality#BEDROCK} personality uses it. */
+    public String awsRegion() {
+        return awsRegion;
+    }
+
     public static final class Builder {
         private String host = DEFAULT_HOST;
         private int port = DEFAULT_PORT;
@@ -68,6 +86,8 @@ public final class SimulatorConfig {
         private List<String> models = DEFAULT_MODELS;
         private long latencyMs;
         private long tokenDelayMs;
+        private Personality personality = Personality.VLLM;
+        private String awsRegion = DEFAULT_AWS_REGION;
 
         private Builder() {
         }
@@ -105,6 +125,16 @@ public final class SimulatorConfig {
             return this;
         }
 
+        public Builder personality(Personality personality) {
+            this.personality = Objects.requireNonNull(personality, "personality");
+            return this;
+        }
+
+        public Builder awsRegion(String awsRegion) {
+            this.awsRegion = Objects.requireNonNull(awsRegion, "awsRegion");
+            return this;
+        }
+
         /** @throws IllegalArgumentException if a setting is out of range */
         public SimulatorConfig build() {
             if (host.isBlank()) {
@@ -124,7 +154,22 @@ public final class SimulatorConfig {
             }
             requireNonNegative("latencyMs", latencyMs);
             requireNonNegative("tokenDelayMs", tokenDelayMs);
+            requireKeyFormat(personality, apiKey);
+            if (!awsRegion.matches("[a-z0-9-]+")) {
+                throw new IllegalArgumentException("awsRegion must look like us-east-1, got '" + awsRegion + "'");
+            }
             return new SimulatorConfig(this);
+        }
+    }
+
+    /** Bedrock's "key" is an AWS access key pair; the message never repeats the key. */
+    static void requireKeyFormat(Personality personality, String apiKey) {
+        if (personality == Personality.BEDROCK && apiKey != null) {
+            String[] parts = apiKey.split(":", -1);
+            if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
+                throw new IllegalArgumentException(
+                        "the bedrock personality's api key must be ACCESS_KEY_ID:SECRET_ACCESS_KEY");
+            }
         }
     }
 

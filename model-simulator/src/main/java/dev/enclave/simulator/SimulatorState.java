@@ -6,6 +6,8 @@ import java.util.List;
 final class SimulatorState {
 
     final List<String> models;
+    final Personality personality;
+    final String awsRegion;
     private volatile String apiKey;
     final FaultPlan faults = new FaultPlan();
     final RequestLog requestLog = new RequestLog();
@@ -14,6 +16,8 @@ final class SimulatorState {
 
     SimulatorState(SimulatorConfig config) {
         this.models = config.models();
+        this.personality = config.personality();
+        this.awsRegion = config.awsRegion();
         this.apiKey = config.apiKey();
         this.latencyMs = config.latencyMs();
         this.tokenDelayMs = config.tokenDelayMs();
@@ -26,7 +30,9 @@ final class SimulatorState {
 
     /** Simulates the model server's key being rotated; null or empty means no key is required. */
     void setApiKey(String apiKey) {
-        this.apiKey = apiKey == null || apiKey.isEmpty() ? null : apiKey;
+        String key = apiKey == null || apiKey.isEmpty() ? null : apiKey;
+        SimulatorConfig.requireKeyFormat(personality, key);
+        this.apiKey = key;
     }
 
     long latencyMs() {

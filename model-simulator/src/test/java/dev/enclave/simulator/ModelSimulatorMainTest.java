@@ -46,6 +46,26 @@ class ModelSimulatorMainTest {
     }
 
     @Test
+    void personalityAndRegionComeFromFlagsOrEnvironment() {
+        SimulatorConfig config = ModelSimulatorMain.parse(new String[] {"--personality", "bedrock",
+                "--api-key", "AKID:secret"}, Map.of("SIM_AWS_REGION", "eu-west-1"));
+
+        assertThat(config.personality()).isEqualTo(Personality.BEDROCK);
+        assertThat(config.awsRegion()).isEqualTo("eu-west-1");
+        assertThat(ModelSimulatorMain.parse(new String[0], Map.of()).personality()).isEqualTo(Personality.VLLM);
+    }
+
+    @Test
+    void rejectsBadPersonalitiesAndBedrockKeysWithoutRepeatingTheKey() {
+        assertThatThrownBy(() -> ModelSimulatorMain.parse(new String[] {"--personality", "gemini"}, Map.of()))
+                .hasMessageContaining("unknown personality 'gemini'");
+        assertThatThrownBy(() -> ModelSimulatorMain.parse(
+                new String[] {"--personality", "bedrock", "--api-key", "just-a-secret"}, Map.of()))
+                .hasMessageContaining("ACCESS_KEY_ID:SECRET_ACCESS_KEY")
+                .hasMessageNotContaining("just-a-secret");
+    }
+
+    @Test
     void rejectsBadArguments() {
         assertThatThrownBy(() -> ModelSimulatorMain.parse(new String[] {"--verbose"}, Map.of()))
                 .hasMessageContaining("unknown option --verbose");
@@ -74,6 +94,11 @@ class ModelSimulatorMainTest {
         }
         try (ModelSimulator sim = ModelSimulator.start(SimulatorConfig.builder().port(0).build())) {
             assertThat(ModelSimulatorMain.startupLine(sim)).endsWith("api key required: no)");
+        }
+        try (ModelSimulator sim = ModelSimulator.start(SimulatorConfig.builder().port(0)
+                .personality(Personality.ANTHROPIC).build())) {
+            assertThat(ModelSimulatorMain.startupLine(sim)).isEqualTo("model-simulator listening on http://127.0.0.1:"
+                    + sim.port() + " (anthropic, models: codestral-22b, api key required: no)");
         }
     }
 }

@@ -21,9 +21,19 @@ public final class AdapterWire {
         }
     }
 
+    /**
+     * @param timeoutMs how long the gateway will wait for this call, when it waits less than
+     *                  model-adapter's own read timeout; null otherwise
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record GenerateRequest(ModelTarget model, String prompt, List<ModelPrompt.Message> messages,
-                                  @JsonProperty("max_tokens") int maxTokens, double temperature, boolean stream) {
+                                  @JsonProperty("max_tokens") int maxTokens, double temperature, boolean stream,
+                                  @JsonProperty("timeout_ms") Integer timeoutMs) {
+
+        public GenerateRequest(ModelTarget model, String prompt, List<ModelPrompt.Message> messages, int maxTokens,
+                               double temperature, boolean stream) {
+            this(model, prompt, messages, maxTokens, temperature, stream, null);
+        }
     }
 
     public record Usage(@JsonProperty("prompt_tokens") Integer promptTokens,

@@ -1,5 +1,6 @@
 package dev.enclave.gateway.client;
 
+import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -23,4 +24,15 @@ interface ModelAdapterApi {
     @Path("/chat/completions")
     AdapterWire.GenerateResponse chat(@HeaderParam("X-Request-ID") String requestId,
                                       AdapterWire.GenerateRequest request);
+
+    /** The same call, for callers that give up after a deadline (cancelling the call closes its connection). */
+    @POST
+    @Path("/completions")
+    Uni<AdapterWire.GenerateResponse> completeAsync(@HeaderParam("X-Request-ID") String requestId,
+                                                    AdapterWire.GenerateRequest request);
+
+    @POST
+    @Path("/chat/completions")
+    Uni<AdapterWire.GenerateResponse> chatAsync(@HeaderParam("X-Request-ID") String requestId,
+                                                AdapterWire.GenerateRequest request);
 }

@@ -5,6 +5,7 @@ import dev.enclave.gateway.rest.GatewayException;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.net.URI;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -24,30 +25,48 @@ public class ModelTargetResolver {
             "anthropic", "anthropic",
             "azure", "azure_openai",
             "bedrock", "bedrock");
+    /** Bedrock models may leave the endpoint empty: model-adapter then calls AWS's endpoint for its region. */
+    private static final String OPTIONAL_ENDPOINT_PROVIDER = "bedrock";
 
+    /** For the code suggestion endpoints' flat {@code model_endpoint}, {@code model_identifier} and key. */
     public AdapterWire.ModelTarget resolve(String modelProvider, String endpoint, String identifier, String apiKey) {
-        if (endpoint == null || endpoint.isBlank()) {
-            throw GatewayException.invalid("model_endpoint", "field required for self-hosted models");
-        }
-        try {
-            URI uri = URI.create(endpoint);
-            if (uri.getScheme() == null || uri.getHost() == null) {
-                throw new IllegalArgumentException("no scheme or host");
-            }
-        } catch (IllegalArgumentException e) {
-            throw GatewayException.invalid("model_endpoint", "not an absolute http(s) URL: " + endpoint);
-        }
+        return resolve(endpoint, identifier, apiKey, "model_endpoint", "model_identifier");
+    }
+
+    /** For a prompt call's {@code model_metadata} object ({@code endpoint}, {@code identifier}, {@code api_key}). */
+    public AdapterWire.ModelTarget resolveMetadata(String endpoint, String identifier, String apiKey) {
+        return resolve(endpoint, identifier, apiKey, "model_metadata.endpoint", "model_metadata.identifier");
+    }
+
+    private static AdapterWire.ModelTarget resolve(String endpoint, String identifier, String apiKey,
+                                                   String endpointField, String identifierField) {
         if (identifier == null || identifier.isBlank()) {
-            throw GatewayException.invalid("model_identifier", "field required for self-hosted models");
+            throw GatewayException.invalid(identifierField, "field required for self-hosted models");
         }
         int slash = identifier.indexOf('/');
         String prefix = slash > 0 ? identifier.substring(0, slash) : null;
         String provider = prefix == null ? "openai_compatible" : PROVIDER_BY_PREFIX.get(prefix);
         if (provider == null) {
-            throw GatewayException.invalid("model_identifier", "unknown provider prefix '" + prefix
+            throw GatewayException.invalid(identifierField, "unknown provider prefix '" + prefix
                     + "'; use one of " + PROVIDER_BY_PREFIX.keySet());
         }
         String model = prefix == null ? identifier : identifier.substring(slash + 1);
+        if (endpoint == null || endpoint.isBlank()) {
+            if (!OPTIONAL_ENDPOINT_PROVIDER.equals(provider)) {
+                throw GatewayException.invalid(endpointField, "field required for self-hosted models");
+            }
+            return new AdapterWire.ModelTarget(provider, null, model, apiKey);
+        }
+        // model-adapter checks the URL closely (and where it resolves to); this only catches the obviously wrong
+        try {
+            URI uri = URI.create(endpoint.strip());
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https") || uri.getRawAuthority() == null) {
+                throw new IllegalArgumentException("no http(s) scheme or no host");
+            }
+        } catch (IllegalArgumentException e) {
+            throw GatewayException.invalid(endpointField, "not an absolute http(s) URL: " + endpoint);
+        }
         return new AdapterWire.ModelTarget(provider, endpoint, model, apiKey);
     }
 }

@@ -11,7 +11,9 @@ public class ModelCallException extends RuntimeException {
         /** The model server did not answer within the read timeout. */
         TIMEOUT,
         /** The request cannot be sent as it is (bad endpoint, unsupported provider). */
-        INVALID_REQUEST
+        INVALID_REQUEST,
+        /** The endpoint resolves (or redirects) outside the networks model calls may reach. */
+        EGRESS_DENIED
     }
 
     private final Kind kind;

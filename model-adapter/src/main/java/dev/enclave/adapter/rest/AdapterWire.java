@@ -22,8 +22,13 @@ public final class AdapterWire {
     public record Message(String role, String content) {
     }
 
+    /**
+     * @param timeoutMs how long the caller will wait, when shorter than the adapter's read timeout
+     *                  (the connection check asks for a few seconds)
+     */
     public record GenerateRequest(ModelTarget model, String prompt, List<Message> messages,
-                                  @JsonProperty("max_tokens") Integer maxTokens, Double temperature, Boolean stream) {
+                                  @JsonProperty("max_tokens") Integer maxTokens, Double temperature, Boolean stream,
+                                  @JsonProperty("timeout_ms") Integer timeoutMs) {
     }
 
     public record Usage(@JsonProperty("prompt_tokens") Integer promptTokens,

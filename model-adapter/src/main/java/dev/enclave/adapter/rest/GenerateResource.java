@@ -38,11 +38,13 @@ public class GenerateResource {
     public Response map(ModelCallException e) {
         int status = switch (e.kind()) {
             case INVALID_REQUEST -> 422;
+            case EGRESS_DENIED -> 403;
             case MODEL_SERVER_ERROR, UNREACHABLE -> 502;
             case TIMEOUT -> 504;
         };
         String error = switch (e.kind()) {
             case INVALID_REQUEST -> "invalid_request";
+            case EGRESS_DENIED -> "egress_denied";
             case MODEL_SERVER_ERROR -> "model_server_error";
             case UNREACHABLE -> "model_server_unreachable";
             case TIMEOUT -> "model_server_timeout";

@@ -1,0 +1,13 @@
+package dev.enclave.adapter.config;
+
+import dev.enclave.adapter.egress.ModelEndpointAllowlist;
+import org.eclipse.microprofile.config.spi.Converter;
+
+/** Reads one egress CIDR; a bad entry stops start-up with a message naming it. */
+public class CidrConverter implements Converter<ModelEndpointAllowlist.Cidr> {
+
+    @Override
+    public ModelEndpointAllowlist.Cidr convert(String value) {
+        return ModelEndpointAllowlist.Cidr.of(value);
+    }
+}

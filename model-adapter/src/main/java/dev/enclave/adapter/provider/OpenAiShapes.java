@@ -1,0 +1,45 @@
+package dev.enclave.adapter.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.enclave.adapter.rest.AdapterWire;
+
+/** OpenAI's request and response shapes, which the OpenAI-compatible servers, Azure and Mistral share. */
+final class OpenAiShapes {
+
+    private OpenAiShapes() {
+    }
+
+    /** {@code messages} or {@code prompt}, with {@code max_tokens}, {@code temperature} and {@code stream: false}. */
+    static ObjectNode body(ObjectMapper json, AdapterWire.GenerateRequest request) {
+        ObjectNode body = json.createObjectNode();
+        if (request.messages() != null) {
+            body.set("messages", json.valueToTree(request.messages()));
+        } else {
+            body.put("prompt", request.prompt());
+        }
+        if (request.maxTokens() != null) {
+            body.put("max_tokens", request.maxTokens());
+        }
+        if (request.temperature() != null) {
+            body.put("temperature", request.temperature());
+        }
+        body.put("stream", false);
+        return body;
+    }
+
+    /** The first choice: {@code message.content} for chat completions, {@code text} for completions. */
+    static AdapterWire.GenerateResponse answer(JsonNode root, boolean chat) throws UnexpectedAnswerException {
+        JsonNode choice = root.path("choices").path(0);
+        if (!choice.isObject()) {
+            throw new UnexpectedAnswerException("without choices");
+        }
+        String text = chat ? choice.path("message").path("content").asText("") : choice.path("text").asText("");
+        JsonNode usage = root.path("usage");
+        return new AdapterWire.GenerateResponse(text, choice.path("finish_reason").asText(null),
+                root.path("model").asText(null),
+                usage.isObject() ? new AdapterWire.Usage(usage.path("prompt_tokens").asInt(),
+                        usage.path("completion_tokens").asInt()) : null);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.enclave.adapter.provider;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.enclave.adapter.config.AdapterConfig;
+import dev.enclave.adapter.egress.ModelEndpointAllowlist;
+import dev.enclave.adapter.rest.AdapterWire;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class BedrockRegionTest {
+
+    private static BedrockProvider provider(Optional<String> region) {
+        AdapterConfig config = new AdapterConfig() {
+            public Duration connectTimeout() {
+                return Duration.ofSeconds(3);
+            }
+
+            public Duration readTimeout() {
+                return Duration.ofSeconds(55);
+            }
+
+            public Egress egress() {
+                return () -> Optional.<List<ModelEndpointAllowlist.Cidr>>empty();
+            }
+
+            public Bedrock bedrock() {
+                return () -> region;
+            }
+
+            public Optional<String> tlsConfigurationName() {
+                return Optional.empty();
+            }
+        };
+        return new BedrockProvider(new ObjectMapper(), config);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "bedrock-runtime.eu-central-1.amazonaws.com, eu-central-1",
+            "bedrock-runtime-fips.us-gov-west-1.amazonaws.com, us-gov-west-1",
+            "bedrock-runtime.cn-north-1.amazonaws.com.cn, cn-north-1",
+            "vpce-0a1b2c3d4e5f-abcdefgh.bedrock-runtime.ap-southeast-2.vpce.amazonaws.com, ap-southeast-2",
+            "bedrock.internal.example, us-east-1"})
+    void theRegionComesFromTheHostElseFromConfiguration(String host, String region) {
+        assertThat(provider(Optional.of("us-east-1")).region(host)).isEqualTo(region);
+    }
+
+    @Test
+    void withoutEitherTheCallIsRefused() {
+        assertThatThrownBy(() -> provider(Optional.empty()).region("10.0.0.5"))
+                .hasMessage("cannot tell the AWS region from the model endpoint host 10.0.0.5; "
+                        + "set enclave.adapter.bedrock.region");
+    }
+
+    @Test
+    void anEmptyEndpointMeansAwssPublicEndpointForTheConfiguredRegion() {
+        AdapterWire.ModelTarget target = new AdapterWire.ModelTarget("bedrock", null, "m", "AKID:secret");
+
+        assertThat(provider(Optional.of("eu-west-3")).endpoint(target).url("/model/m/converse"))
+                .isEqualTo("https://bedrock-runtime.eu-west-3.amazonaws.com/model/m/converse");
+        assertThatThrownBy(() -> provider(Optional.empty()).endpoint(target))
+                .hasMessageStartingWith("model.endpoint is empty and enclave.adapter.bedrock.region is not set");
+    }
+}
