@@ -2,6 +2,8 @@ package dev.enclave.gateway.config;
 
 import io.smallrye.config.ConfigMapping;
 
+import java.util.Optional;
+
 @ConfigMapping(prefix = "enclave.gateway")
 public interface GatewayConfig {
 
@@ -12,4 +14,23 @@ public interface GatewayConfig {
     int generationMaxTokens();
 
     double temperature();
+
+    /**
+     * The gateway's own model, for requests that name none: a cloud gateway serving vendored
+     * features answers with its own models, as GitLab's does. Unset (the default), such requests
+     * are refused with 422.
+     */
+    Optional<OwnModel> ownModel();
+
+    interface OwnModel {
+        String endpoint();
+
+        /** litellm-style, e.g. {@code custom_openai/codestral-22b}. */
+        String identifier();
+
+        /** Model family, for the prompt. */
+        String family();
+
+        Optional<String> apiKey();
+    }
 }

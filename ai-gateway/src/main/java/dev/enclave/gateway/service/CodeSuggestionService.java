@@ -34,8 +34,9 @@ public class CodeSuggestionService {
         this.config = config;
     }
 
-    public CodeSuggestionWire.Response complete(CodeSuggestionWire.Request request) {
-        CodeSuggestionWire.CurrentFile file = requireFile(request);
+    public CodeSuggestionWire.Response complete(CodeSuggestionWire.Request original) {
+        CodeSuggestionWire.CurrentFile file = requireFile(original);
+        CodeSuggestionWire.Request request = withOwnModelIfNoneNamed(original);
         ModelFamily family = requireFamily(request.modelName());
         String lang = LanguageDetector.fromFileName(file.fileName());
         ModelPrompt prompt = prompts.completion(family, file.fileName(), lang, file.contentAboveCursor(),
@@ -43,8 +44,9 @@ public class CodeSuggestionService {
         return call(request, prompt, config.completionMaxTokens(), lang);
     }
 
-    public CodeSuggestionWire.Response generate(CodeSuggestionWire.Request request) {
-        CodeSuggestionWire.CurrentFile file = requireFile(request);
+    public CodeSuggestionWire.Response generate(CodeSuggestionWire.Request original) {
+        CodeSuggestionWire.CurrentFile file = requireFile(original);
+        CodeSuggestionWire.Request request = withOwnModelIfNoneNamed(original);
         requireFamily(request.modelName());
         String lang = LanguageDetector.fromFileName(file.fileName());
         ModelPrompt prompt = prompts.generation(file.fileName(), lang, file.contentAboveCursor(),
@@ -66,6 +68,18 @@ public class CodeSuggestionService {
                         target.identifier(), lang),
                 "text_completion", Instant.now().getEpochSecond(),
                 List.of(new CodeSuggestionWire.Choice(answer.text(), 0, answer.finishReason())));
+    }
+
+    /** A request that names no model endpoint goes to this gateway's own model, when it has one. */
+    private CodeSuggestionWire.Request withOwnModelIfNoneNamed(CodeSuggestionWire.Request request) {
+        if (request.modelEndpoint() != null || config.ownModel().isEmpty()) {
+            return request;
+        }
+        GatewayConfig.OwnModel own = config.ownModel().get();
+        return new CodeSuggestionWire.Request(request.projectPath(), request.projectId(), request.currentFile(),
+                "litellm", own.endpoint(), own.apiKey().orElse(null), own.identifier(), own.family(),
+                request.promptVersion(), request.prompt(), request.promptId(), request.userInstruction(),
+                request.stream(), request.choicesCount(), request.context(), request.telemetry());
     }
 
     private static CodeSuggestionWire.CurrentFile requireFile(CodeSuggestionWire.Request request) {
