@@ -68,6 +68,8 @@ public final class Suite implements AutoCloseable {
     public static final String GATEWAY = "ai-gateway";
     public static final String INSTANCE = "instance-service";
     public static final String SIMULATED_MODEL = "codestral-22b";
+    /** A second model the simulator serves, for a gateway standing in for the cloud one. */
+    public static final String VENDOR_MODEL = "vendor-codestral";
 
     private final List<ServiceProcess> processes;
 
@@ -77,7 +79,7 @@ public final class Suite implements AutoCloseable {
 
     /** Starts every service in order; if one fails, stops the ones already started and rethrows. */
     public static Suite start(Options options) {
-        List<ServiceProcess> processes = plan(options);
+        List<ServiceProcess> processes = new ArrayList<>(plan(options));
         List<ServiceProcess> started = new ArrayList<>();
         try {
             for (ServiceProcess process : processes) {
@@ -104,7 +106,7 @@ public final class Suite implements AutoCloseable {
         processes.add(new ServiceProcess(SIMULATOR, ports.simulator(), "/health",
                 javaCommand(options, List.of(), jar(root, "model-simulator/target/model-simulator-runner.jar"),
                         List.of("--host", "127.0.0.1", "--port", String.valueOf(ports.simulator()),
-                                "--models", SIMULATED_MODEL)),
+                                "--models", SIMULATED_MODEL + "," + VENDOR_MODEL)),
                 Map.of("SIM_API_KEY", options.modelApiKey()), logs.resolve(SIMULATOR + ".log"), root));
 
         processes.add(quarkus(options, TOKEN_SERVICE, ports.tokenService(), Map.of(
@@ -130,6 +132,12 @@ public final class Suite implements AutoCloseable {
 
     private static ServiceProcess quarkus(Options options, String name, int port, Map<String, String> properties,
                                           Map<String, String> secrets) {
+        return quarkus(options, name, port, properties, secrets, name);
+    }
+
+    /** @param instanceName the process's name (its log file), when it differs from the module's */
+    private static ServiceProcess quarkus(Options options, String name, int port, Map<String, String> properties,
+                                          Map<String, String> secrets, String instanceName) {
         Path root = options.projectRoot().toAbsolutePath();
         List<String> jvm = new ArrayList<>();
         jvm.add("-Dquarkus.profile=local");
@@ -138,9 +146,9 @@ public final class Suite implements AutoCloseable {
         properties.forEach((key, value) -> jvm.add("-D" + key + "=" + value));
         options.extraProperties().getOrDefault(name, Map.of()).forEach((key, value) -> jvm.add("-D" + key + "=" + value));
         // Secrets travel in the environment, not on the command line where `ps` shows them.
-        return new ServiceProcess(name, port, "/q/health/ready",
+        return new ServiceProcess(instanceName, port, "/q/health/ready",
                 javaCommand(options, jvm, jar(root, name + "/target/quarkus-app/quarkus-run.jar"), List.of()),
-                secrets, options.dataDir().toAbsolutePath().resolve("logs").resolve(name + ".log"), root);
+                secrets, options.dataDir().toAbsolutePath().resolve("logs").resolve(instanceName + ".log"), root);
     }
 
     private static List<String> javaCommand(Options options, List<String> jvm, Path jar, List<String> args) {
@@ -162,12 +170,31 @@ public final class Suite implements AutoCloseable {
         return jar;
     }
 
+    /**
+     * Starts one more ai-gateway, with a model of its own at the simulator: it stands in for the
+     * cloud gateway that {@code vendored} features go to. Stopped with the suite.
+     */
+    public synchronized ServiceProcess startCloudGateway(Options options, int port) {
+        Ports ports = options.ports();
+        String simulator = "http://127.0.0.1:" + ports.simulator() + "/v1";
+        ServiceProcess cloud = quarkus(options, GATEWAY, port, Map.of(
+                "enclave.gateway.token-service-url", "http://127.0.0.1:" + ports.tokenService(),
+                "quarkus.rest-client.model-adapter.url", "http://127.0.0.1:" + ports.adapter(),
+                "enclave.gateway.own-model.endpoint", simulator,
+                "enclave.gateway.own-model.identifier", "custom_openai/" + VENDOR_MODEL,
+                "enclave.gateway.own-model.family", "codestral"),
+                Map.of("ENCLAVE_GATEWAY_OWN_MODEL_API_KEY", options.modelApiKey()), "cloud-gateway");
+        cloud.start(options.startTimeout());
+        processes.add(cloud);
+        return cloud;
+    }
+
     public ServiceProcess service(String name) {
         return processes.stream().filter(p -> p.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("No service " + name));
     }
 
-    public List<ServiceProcess> services() {
+    public synchronized List<ServiceProcess> services() {
         return List.copyOf(processes);
     }
 

@@ -37,9 +37,12 @@ final class RunningSuite implements AutoCloseable {
     final String adminToken;
     final String modelApiKey;
     final String clientSecret;
+    final Suite.Options options;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private RunningSuite(Suite suite, Path dataDir, String adminToken, String modelApiKey, String clientSecret) {
+    private RunningSuite(Suite suite, Suite.Options options, Path dataDir, String adminToken, String modelApiKey,
+                         String clientSecret) {
+        this.options = options;
         this.suite = suite;
         this.dataDir = dataDir;
         this.adminToken = adminToken;
@@ -52,10 +55,11 @@ final class RunningSuite implements AutoCloseable {
         Path data = Files.createTempDirectory(Files.createDirectories(root.resolve("system-tests/target")), "suite-");
         String modelApiKey = "sim-" + UUID.randomUUID();
         String clientSecret = UUID.randomUUID().toString();
-        Suite suite = Suite.start(new Suite.Options(root, data, Suite.Ports.free(), clientSecret,
-                modelApiKey, Suite.Options.DEFAULT_JVM_OPTIONS, Duration.ofSeconds(90), Map.of()));
+        Suite.Options options = new Suite.Options(root, data, Suite.Ports.free(), clientSecret,
+                modelApiKey, Suite.Options.DEFAULT_JVM_OPTIONS, Duration.ofSeconds(90), Map.of());
+        Suite suite = Suite.start(options);
         String token = Files.readString(data.resolve("admin-token.txt")).trim();
-        return new RunningSuite(suite, data, token, modelApiKey, clientSecret);
+        return new RunningSuite(suite, options, data, token, modelApiKey, clientSecret);
     }
 
     ServiceProcess service(String name) {
@@ -88,6 +92,15 @@ final class RunningSuite implements AutoCloseable {
     static Map<String, String> basic(String user, String password) {
         return Map.of("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
                 (user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    Answer put(String service, String path, Map<String, String> headers, String body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(service(service).url() + path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        return send(request.build());
     }
 
     Answer get(String service, String path, Map<String, String> headers) {
