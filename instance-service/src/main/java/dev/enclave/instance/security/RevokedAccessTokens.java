@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public class RevokedAccessTokens {
 
     private static final Logger LOG = Logger.getLogger(RevokedAccessTokens.class);
+    private static final long POLL_OVERLAP_MILLIS = 5_000;
 
     private final TokenServiceProxy tokenService;
     private final ObjectMapper json;
@@ -55,7 +56,9 @@ public class RevokedAccessTokens {
             for (JsonNode entry : body.path("revocations")) {
                 revoked.put(entry.path("jti").asText(), expiry(entry.path("expires_at")));
             }
-            since = body.path("now").asLong(since);
+            // Overlap the next window: a revocation whose transaction commits after token-service
+            // read its clock must not fall between two polls.
+            since = Math.max(0, body.path("now").asLong(since) - POLL_OVERLAP_MILLIS);
             Instant now = clock.instant();
             revoked.values().removeIf(expiresAt -> expiresAt.isBefore(now));
         } catch (TokenServiceClient.TokenServiceException | IOException e) {
