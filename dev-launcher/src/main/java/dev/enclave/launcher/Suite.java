@@ -111,13 +111,18 @@ public final class Suite implements AutoCloseable {
 
         processes.add(quarkus(options, TOKEN_SERVICE, ports.tokenService(), Map.of(
                 "enclave.token.issuer", instanceUrl),
-                Map.of("ENCLAVE_TOKEN_INSTANCE_CLIENT_SECRET", options.clientSecret())));
+                Map.of("ENCLAVE_TOKEN_INSTANCE_CLIENT_SECRET", options.clientSecret(),
+                        "ENCLAVE_GATEWAY_CLIENT_SECRET", gatewayClientSecret(options),
+                        "ENCLAVE_ADAPTER_VERIFIER_CLIENT_SECRET", adapterVerifierSecret(options))));
 
-        processes.add(quarkus(options, ADAPTER, ports.adapter(), Map.of(), Map.of()));
+        processes.add(quarkus(options, ADAPTER, ports.adapter(), Map.of(
+                "enclave.adapter.token-service-url", tokenServiceUrl),
+                Map.of("ENCLAVE_ADAPTER_VERIFIER_CLIENT_SECRET", adapterVerifierSecret(options))));
 
         processes.add(quarkus(options, GATEWAY, ports.gateway(), Map.of(
                 "enclave.gateway.token-service-url", tokenServiceUrl,
-                "quarkus.rest-client.model-adapter.url", "http://127.0.0.1:" + ports.adapter()), Map.of()));
+                "quarkus.rest-client.model-adapter.url", "http://127.0.0.1:" + ports.adapter()),
+                Map.of("ENCLAVE_GATEWAY_CLIENT_SECRET", gatewayClientSecret(options))));
 
         processes.add(quarkus(options, INSTANCE, ports.instance(), Map.of(
                 "enclave.instance.public-url", instanceUrl,
@@ -149,6 +154,30 @@ public final class Suite implements AutoCloseable {
         return new ServiceProcess(instanceName, port, "/q/health/ready",
                 javaCommand(options, jvm, jar(root, name + "/target/quarkus-app/quarkus-run.jar"), List.of()),
                 secrets, options.dataDir().toAbsolutePath().resolve("logs").resolve(instanceName + ".log"), root);
+    }
+
+    /**
+     * The suite's service-to-service secrets derive from the one client secret the options carry
+     * (different per service, so that one leaking does not open the others' doors).
+     */
+    static String gatewayClientSecret(Options options) {
+        return derive(options.clientSecret(), "ai-gateway");
+    }
+
+    static String adapterVerifierSecret(Options options) {
+        return derive(options.clientSecret(), "model-adapter");
+    }
+
+    private static String derive(String secret, String purpose) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    "HmacSHA256"));
+            return java.util.HexFormat.of().formatHex(mac.doFinal(
+                    purpose.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
     }
 
     private static List<String> javaCommand(Options options, List<String> jvm, Path jar, List<String> args) {
@@ -183,7 +212,8 @@ public final class Suite implements AutoCloseable {
                 "enclave.gateway.own-model.endpoint", simulator,
                 "enclave.gateway.own-model.identifier", "custom_openai/" + VENDOR_MODEL,
                 "enclave.gateway.own-model.family", "codestral"),
-                Map.of("ENCLAVE_GATEWAY_OWN_MODEL_API_KEY", options.modelApiKey()), "cloud-gateway");
+                Map.of("ENCLAVE_GATEWAY_OWN_MODEL_API_KEY", options.modelApiKey(),
+                        "ENCLAVE_GATEWAY_CLIENT_SECRET", gatewayClientSecret(options)), "cloud-gateway");
         cloud.start(options.startTimeout());
         processes.add(cloud);
         return cloud;
