@@ -7,14 +7,19 @@ import java.util.Map;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 
 /**
  * In-JVM stand-ins for the two services around the gateway: token-service's discovery document
- * and key set (publishing {@link TestTokens#PUBLISHED}), and model-adapter (stubbed per test).
+ * and key set (publishing {@link TestTokens#PUBLISHED}) and its token endpoint (handing out
+ * {@link #ADAPTER_TOKEN}), and model-adapter (stubbed per test).
  */
 public class FakeIssuerAndAdapter implements QuarkusTestResourceLifecycleManager {
+
+    /** The access token the fake token-service hands ai-gateway for model-adapter. */
+    static final String ADAPTER_TOKEN = "eyJhbGciOiJSUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJhdWQiOiJtb2RlbC1hZGFwdGVyIn0.c2ln";
 
     static WireMockServer server;
 
@@ -29,6 +34,10 @@ public class FakeIssuerAndAdapter implements QuarkusTestResourceLifecycleManager
                         + "/oauth/discovery/keys\",\"id_token_signing_alg_values_supported\":[\"RS256\"]}")));
         server.stubFor(get(urlEqualTo("/oauth/discovery/keys")).willReturn(aResponse()
                 .withHeader("Content-Type", "application/json").withBody(TestTokens.jwks())));
+        // client_credentials for model-adapter, as token-service answers it: no refresh token
+        server.stubFor(post(urlEqualTo("/oauth/token")).willReturn(aResponse()
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"access_token\":\"" + ADAPTER_TOKEN + "\",\"token_type\":\"Bearer\",\"expires_in\":7200}")));
         return Map.of("enclave.gateway.token-service-url", base,
                 "quarkus.rest-client.model-adapter.url", base + "/adapter");
     }

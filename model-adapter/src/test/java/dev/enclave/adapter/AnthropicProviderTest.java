@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Map;
 
-import static io.restassured.RestAssured.given;
+import static dev.enclave.adapter.GatewayCaller.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -21,6 +21,7 @@ import static org.hamcrest.Matchers.not;
 /** {@code anthropic} against the simulator's Messages API personality. */
 @QuarkusTest
 @QuarkusTestResource(SimulatedModelServer.class)
+@QuarkusTestResource(FakeTokenService.class)
 class AnthropicProviderTest {
 
     @BeforeEach

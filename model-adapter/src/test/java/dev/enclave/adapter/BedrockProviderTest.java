@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Map;
 
-import static io.restassured.RestAssured.given;
+import static dev.enclave.adapter.GatewayCaller.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -24,6 +24,7 @@ import static org.hamcrest.Matchers.not;
  */
 @QuarkusTest
 @QuarkusTestResource(SimulatedModelServer.class)
+@QuarkusTestResource(FakeTokenService.class)
 class BedrockProviderTest {
 
     /** Named like AWS's endpoint, so the region comes from the host; "DNS" points it at the fake. */

@@ -16,7 +16,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
 
-import static io.restassured.RestAssured.given;
+import static dev.enclave.adapter.GatewayCaller.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -25,6 +25,7 @@ import static org.hamcrest.Matchers.not;
 /** The egress allowlist at connect time: what is checked is where the connection goes. */
 @QuarkusTest
 @QuarkusTestResource(SimulatedModelServer.class)
+@QuarkusTestResource(FakeTokenService.class)
 class EgressTest {
 
     private static final String OUTSIDE = "(enclave.adapter.egress.allowed-cidrs)";

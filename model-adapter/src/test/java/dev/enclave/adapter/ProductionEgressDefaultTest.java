@@ -10,13 +10,14 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 
-import static io.restassured.RestAssured.given;
+import static dev.enclave.adapter.GatewayCaller.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 /** Production's default allowlist is empty: nothing is reachable until the administrator lists networks. */
 @QuarkusTest
 @QuarkusTestResource(SimulatedModelServer.class)
+@QuarkusTestResource(FakeTokenService.class)
 @TestProfile(ProductionEgressDefaultTest.EmptyAllowlist.class)
 class ProductionEgressDefaultTest {
 

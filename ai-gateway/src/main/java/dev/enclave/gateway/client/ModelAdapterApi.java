@@ -1,5 +1,6 @@
 package dev.enclave.gateway.client;
 
+import io.quarkus.oidc.client.filter.OidcClientFilter;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
@@ -9,7 +10,13 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
+/**
+ * model-adapter's internal API. Every call carries a client-credentials access token from
+ * token-service for model-adapter ({@code quarkus.oidc-client.*}), acquired on first use and
+ * re-acquired shortly before it expires.
+ */
 @RegisterRestClient(configKey = "model-adapter")
+@OidcClientFilter
 @Path("/v1")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)

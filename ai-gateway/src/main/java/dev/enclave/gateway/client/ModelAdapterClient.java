@@ -1,6 +1,8 @@
 package dev.enclave.gateway.client;
 
+import dev.enclave.gateway.config.ClientCredentialsConfig;
 import dev.enclave.gateway.rest.GatewayException;
+import io.quarkus.oidc.client.OidcClientException;
 import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,12 +15,14 @@ import org.jboss.logging.MDC;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 
 /**
  * Calls model-adapter and turns its failures into the gateway's answers: a model server's own
  * refusal becomes 421 {@code "<status>: <reason>"}, an egress refusal (the model endpoint is
- * outside the networks model-adapter may reach) 403, an adapter that cannot be reached 503.
+ * outside the networks model-adapter may reach) 403; 503 when model-adapter cannot be reached or
+ * refuses this gateway, and when token-service gives no token for model-adapter.
  */
 @ApplicationScoped
 public class ModelAdapterClient {
@@ -26,11 +30,21 @@ public class ModelAdapterClient {
     private static final Logger LOG = Logger.getLogger(ModelAdapterClient.class);
     /** model-adapter's {@code error} for an endpoint outside its egress allowlist. */
     static final String EGRESS_DENIED = "egress_denied";
+    /**
+     * model-adapter's {@code error}s when it refuses the caller itself: this gateway's address is
+     * outside its trusted networks, its token is not accepted, or it cannot verify tokens. None is
+     * the model server's answer; each needs an operator.
+     */
+    private static final Set<String> CALLER_REFUSED = Set.of("ingress_denied", "invalid_token",
+            "token_keys_unavailable");
+    private static final String OIDC_CLIENT = "io.quarkus.oidc.client.";
 
     private final ModelAdapterApi api;
+    private final String clientId;
 
-    public ModelAdapterClient(@RestClient ModelAdapterApi api) {
+    public ModelAdapterClient(@RestClient ModelAdapterApi api, ClientCredentialsConfig credentials) {
         this.api = api;
+        this.clientId = credentials.clientId();
     }
 
     public AdapterWire.GenerateResponse generate(AdapterWire.GenerateRequest request) {
@@ -42,6 +56,8 @@ public class ModelAdapterClient {
         } catch (ProcessingException e) {
             LOG.warnf("model-adapter unreachable for %s: %s", request.model(), e.getMessage());
             throw GatewayException.unavailable("model-adapter is unreachable: " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw withoutToken(e);
         }
     }
 
@@ -62,7 +78,31 @@ public class ModelAdapterClient {
             String reason = e.getCause() != null ? e.getCause().toString() : e.getMessage();
             LOG.warnf("model-adapter unreachable for %s: %s", request.model(), reason);
             throw GatewayException.unavailable("model-adapter is unreachable: " + reason);
+        } catch (RuntimeException e) {
+            throw withoutToken(e);
         }
+    }
+
+    /**
+     * The call never left: the OIDC client filter found no token for model-adapter and failed the
+     * call with its own exception (token-service unreachable, or refusing the grant: the message is
+     * token-service's error body), or, for an answer it cannot parse (one without a body), with
+     * whatever the parsing threw, which only the place it was thrown tells apart.
+     *
+     * @throws RuntimeException {@code e} itself when it is no such failure
+     */
+    private GatewayException withoutToken(RuntimeException e) {
+        String reason;
+        if (e instanceof OidcClientException) {
+            reason = e.getCause() == null ? e.getMessage() : e.getMessage() + " (" + e.getCause() + ")";
+            LOG.warnf("No token for model-adapter from token-service for client %s: %s", clientId, reason);
+        } else if (e.getStackTrace().length > 0 && e.getStackTrace()[0].getClassName().startsWith(OIDC_CLIENT)) {
+            reason = "token-service's answer cannot be read";
+            LOG.warnf("No token for model-adapter from token-service for client %s: %s (%s)", clientId, reason, e);
+        } else {
+            throw e;
+        }
+        return GatewayException.unavailable("cannot obtain a token for model-adapter: " + reason);
     }
 
     private static GatewayException translate(Response response, AdapterWire.GenerateRequest request) {
@@ -75,6 +115,10 @@ public class ModelAdapterClient {
         }
         if (error != null && EGRESS_DENIED.equals(error.error())) {
             return GatewayException.forbidden(message);
+        }
+        if (error != null && CALLER_REFUSED.contains(error.error())) {
+            LOG.warnf("model-adapter refused this gateway (%s): %s", error.error(), message);
+            return GatewayException.unavailable("model-adapter refused this gateway: " + message);
         }
         return GatewayException.modelServer(status + ": " + message);
     }

@@ -19,6 +19,17 @@ public interface AdapterConfig {
 
     Egress egress();
 
+    Ingress ingress();
+
+    /** token-service: its published keys verify callers' tokens, its revocation list is polled. */
+    String tokenServiceUrl();
+
+    /** How often the list of revoked access tokens is fetched from token-service. */
+    Duration revocationPollInterval();
+
+    /** This service's client at token-service, which may read the revocation list. */
+    VerifierClient verifierClient();
+
     Bedrock bedrock();
 
     /**
@@ -34,6 +45,26 @@ public interface AdapterConfig {
          * refused until an administrator lists the model servers' networks.
          */
         Optional<List<@WithConverter(CidrConverter.class) Cidr>> allowedCidrs();
+    }
+
+    interface Ingress {
+
+        /**
+         * The networks callers may connect from (the gateway's pods). Unset or empty: none, so every
+         * call is refused until an administrator lists them.
+         */
+        Optional<List<@WithConverter(CidrConverter.class) Cidr>> trustedCidrs();
+    }
+
+    interface VerifierClient {
+
+        String id();
+
+        /**
+         * Unset: revocations are not polled, and a revoked token is honoured here until it expires
+         * (token-service's {@code enclave.token.oauth.verifier-client.secret} must be the same).
+         */
+        Optional<String> secret();
     }
 
     interface Bedrock {

@@ -3,7 +3,7 @@ package dev.enclave.adapter.config;
 import dev.enclave.adapter.egress.ModelEndpointAllowlist;
 import org.eclipse.microprofile.config.spi.Converter;
 
-/** Reads one egress CIDR; a bad entry stops start-up with a message naming it. */
+/** Reads one CIDR of an egress or ingress list; a bad entry stops start-up with a message naming it. */
 public class CidrConverter implements Converter<ModelEndpointAllowlist.Cidr> {
 
     @Override

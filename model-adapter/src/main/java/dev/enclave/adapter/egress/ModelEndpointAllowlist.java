@@ -8,10 +8,11 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The networks model endpoints may be reached in ({@code enclave.adapter.egress.allowed-cidrs}).
+ * The networks model endpoints may be reached in ({@code enclave.adapter.egress.allowed-cidrs});
+ * the same matching decides which callers are trusted ({@code enclave.adapter.ingress.trusted-cidrs}).
  * An address is allowed when it lies inside one of them; an empty list allows nothing.
  * IPv4-mapped IPv6 addresses ({@code ::ffff:a.b.c.d}) are matched as the IPv4 address they carry,
- * since that is where a connection to them goes.
+ * since that is where a connection to them goes (or where it comes from).
  */
 public final class ModelEndpointAllowlist {
 
@@ -66,7 +67,7 @@ public final class ModelEndpointAllowlist {
         }
 
         private static IllegalArgumentException invalid(String text, String why) {
-            return new IllegalArgumentException("egress CIDR '" + text + "' is not valid: " + why);
+            return new IllegalArgumentException("CIDR '" + text + "' is not valid: " + why);
         }
     }
 

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -96,20 +97,26 @@ class ModelEndpointAllowlistTest {
     void badEntriesAreRefusedByName(String entry, String why) {
         assertThatThrownBy(() -> ModelEndpointAllowlist.Cidr.of(entry))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("egress CIDR '" + entry + "' is not valid: ")
+                .hasMessageStartingWith("CIDR '" + entry + "' is not valid: ")
                 .hasMessageContaining(why);
     }
 
-    @Test
-    void aBadEntryInTheConfigurationStopsStartUpNamingIt() {
+    @ParameterizedTest
+    @CsvSource({"enclave.adapter.egress.allowed-cidrs", "enclave.adapter.ingress.trusted-cidrs"})
+    void aBadEntryInTheConfigurationStopsStartUpNamingIt(String setting) {
+        Map<String, String> properties = new HashMap<>(Map.of(
+                "enclave.adapter.connect-timeout", "PT3S",
+                "enclave.adapter.read-timeout", "PT55S",
+                "enclave.adapter.token-service-url", "http://127.0.0.1:8081",
+                "enclave.adapter.revocation-poll-interval", "5s",
+                "enclave.adapter.verifier-client.id", "model-adapter"));
+        properties.put(setting, "10.0.0.0/8,192.168.0.0/33");
         SmallRyeConfigBuilder config = new SmallRyeConfigBuilder()
                 .withMapping(AdapterConfig.class)
-                .withSources(new PropertiesConfigSource(Map.of(
-                        "enclave.adapter.connect-timeout", "PT3S",
-                        "enclave.adapter.read-timeout", "PT55S",
-                        "enclave.adapter.egress.allowed-cidrs", "10.0.0.0/8,192.168.0.0/33"), "test", 100));
+                .withSources(new PropertiesConfigSource(properties, "test", 100));
 
         assertThatThrownBy(config::build)
-                .hasStackTraceContaining("egress CIDR '192.168.0.0/33' is not valid");
+                .hasStackTraceContaining(setting)
+                .hasStackTraceContaining("CIDR '192.168.0.0/33' is not valid");
     }
 }

@@ -31,6 +31,30 @@ class BedrockRegionTest {
                 return () -> Optional.<List<ModelEndpointAllowlist.Cidr>>empty();
             }
 
+            public Ingress ingress() {
+                return () -> Optional.<List<ModelEndpointAllowlist.Cidr>>empty();
+            }
+
+            public String tokenServiceUrl() {
+                return "http://127.0.0.1:8081";
+            }
+
+            public Duration revocationPollInterval() {
+                return Duration.ofSeconds(5);
+            }
+
+            public VerifierClient verifierClient() {
+                return new VerifierClient() {
+                    public String id() {
+                        return "model-adapter";
+                    }
+
+                    public Optional<String> secret() {
+                        return Optional.empty();
+                    }
+                };
+            }
+
             public Bedrock bedrock() {
                 return () -> region;
             }

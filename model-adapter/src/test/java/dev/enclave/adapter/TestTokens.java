@@ -1,0 +1,111 @@
+package dev.enclave.adapter;
+
+import org.jose4j.jwk.JsonWebKey;
+import org.jose4j.jwk.JsonWebKeySet;
+import org.jose4j.jwk.RsaJsonWebKey;
+import org.jose4j.jwk.RsaJwkGenerator;
+import org.jose4j.jws.AlgorithmIdentifiers;
+import org.jose4j.jws.JsonWebSignature;
+import org.jose4j.jwt.JwtClaims;
+import org.jose4j.keys.HmacKey;
+import org.jose4j.lang.JoseException;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * Test-only signing keys and real RS256 access tokens shaped like the ones token-service issues to
+ * ai-gateway for model-adapter ({@code client_credentials}, RFC 9068).
+ */
+public final class TestTokens {
+
+    public static final String ISSUER = "http://localhost:8080";
+    public static final String CLIENT = "ai-gateway";
+    public static final RsaJsonWebKey PUBLISHED = generate();
+    /** Same shape, never published: tokens it signs must be refused. */
+    public static final RsaJsonWebKey UNKNOWN = generate();
+
+    private TestTokens() {
+    }
+
+    private static RsaJsonWebKey generate() {
+        try {
+            RsaJsonWebKey key = RsaJwkGenerator.generateJwk(2048);
+            key.setKeyId(key.calculateBase64urlEncodedThumbprint("SHA-256"));
+            key.setUse("sig");
+            key.setAlgorithm("RS256");
+            return key;
+        } catch (JoseException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static String jwks() {
+        return new JsonWebKeySet(PUBLISHED).toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY);
+    }
+
+    public static JwtClaims claims() {
+        JwtClaims claims = new JwtClaims();
+        claims.setIssuer(ISSUER);
+        claims.setSubject(CLIENT);
+        claims.setAudience("model-adapter");
+        claims.setStringClaim("client_id", CLIENT);
+        claims.setStringClaim("scope", "read_api");
+        claims.setJwtId(UUID.randomUUID().toString());
+        claims.setIssuedAtToNow();
+        claims.setExpirationTimeMinutesInTheFuture(120);
+        return claims;
+    }
+
+    public static String valid() {
+        return sign(PUBLISHED, claims(), "at+jwt");
+    }
+
+    public static String valid(Consumer<JwtClaims> change) {
+        JwtClaims claims = claims();
+        change.accept(claims);
+        return sign(PUBLISHED, claims, "at+jwt");
+    }
+
+    public static String sign(RsaJsonWebKey key, JwtClaims claims, String type) {
+        JsonWebSignature jws = new JsonWebSignature();
+        jws.setPayload(claims.toJson());
+        jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.RSA_USING_SHA256);
+        jws.setKeyIdHeaderValue(key.getKeyId());
+        jws.setHeader("typ", type);
+        jws.setKey(key.getPrivateKey());
+        try {
+            return jws.getCompactSerialization();
+        } catch (JoseException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code alg: none}: header and claims, empty signature. */
+    public static String unsigned() {
+        String header = "{\"alg\":\"none\",\"typ\":\"at+jwt\",\"kid\":\"" + PUBLISHED.getKeyId() + "\"}";
+        return b64(header) + "." + b64(claims().toJson()) + ".";
+    }
+
+    /** The classic key-confusion attack: HS256 with the published RSA public key as the HMAC secret. */
+    public static String hmacWithPublicKey() {
+        JsonWebSignature jws = new JsonWebSignature();
+        jws.setPayload(claims().toJson());
+        jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.HMAC_SHA256);
+        jws.setKeyIdHeaderValue(PUBLISHED.getKeyId());
+        jws.setHeader("typ", "at+jwt");
+        jws.setKey(new HmacKey(PUBLISHED.getPublicKey().getEncoded()));
+        jws.setDoKeyValidation(false);
+        try {
+            return jws.getCompactSerialization();
+        } catch (JoseException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String b64(String s) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+}
