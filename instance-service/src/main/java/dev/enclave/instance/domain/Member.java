@@ -1,6 +1,7 @@
 package dev.enclave.instance.domain;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import io.quarkus.hibernate.orm.panache.PanacheQuery;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.FetchType;
@@ -54,7 +55,8 @@ public class Member extends PanacheEntityBase {
         return list("sourceType = ?1 and sourceId in ?2 and user.id = ?3", GROUP, groupIds, userId);
     }
 
-    public static List<Member> ofSource(String sourceType, long sourceId) {
-        return list("sourceType = ?1 and sourceId = ?2 order by id", sourceType, sourceId);
+    /** The direct members of a group or project, oldest first (a query, so callers can page it). */
+    public static PanacheQuery<Member> ofSource(String sourceType, long sourceId) {
+        return find("sourceType = ?1 and sourceId = ?2 order by id", sourceType, sourceId);
     }
 }

@@ -66,7 +66,7 @@ public class GroupsResource {
         Group group = namespaces.group(id);
         authorizer.authorize(currentUser.actor(), Authorizer.GroupAction.READ, group);
         return Pagination.of(page, perPage).respond(
-                Member.<Member>find("sourceType = ?1 and sourceId = ?2 order by id", Member.GROUP, group.id),
+                Member.ofSource(Member.GROUP, group.id),
                 Views.MemberView::of, uri);
     }
 

@@ -103,7 +103,7 @@ public class ProjectsResource {
         Project project = namespaces.project(id);
         authorizer.authorize(currentUser.actor(), Authorizer.ProjectAction.READ, project);
         return Pagination.of(page, perPage).respond(
-                Member.<Member>find("sourceType = ?1 and sourceId = ?2 order by id", Member.PROJECT, project.id),
+                Member.ofSource(Member.PROJECT, project.id),
                 Views.MemberView::of, uri);
     }
 

@@ -87,14 +87,7 @@ public class ChatCompletions {
         String gatewayUrl;
         if (route instanceof FeatureRouter.Route.SelfHosted selfHosted) {
             gatewayUrl = selfHosted.gatewayUrl();
-            FeatureRouter.ModelMetadata model = selfHosted.model();
-            Map<String, Object> metadata = new LinkedHashMap<>();
-            metadata.put("provider", "litellm");
-            metadata.put("name", model.family());
-            metadata.put("endpoint", model.endpoint());
-            metadata.put("api_key", model.apiKey() == null ? "" : model.apiKey());
-            metadata.put("identifier", model.gatewayIdentifier());
-            body.put("model_metadata", metadata);
+            body.put("model_metadata", selfHosted.model().gatewayMetadata());
         } else {
             gatewayUrl = ((FeatureRouter.Route.Vendored) route).gatewayUrl().orElseThrow(() ->
                     ApiException.unavailable("duo_chat is routed to the cloud AI gateway, but no cloud gateway URL is "

@@ -28,6 +28,17 @@ public class FeatureRouter {
             return AiCatalog.gatewayIdentifier(provider, identifier);
         }
 
+        /** GitLab's {@code model_metadata} object, as the chat and prompt endpoints of the gateway take it. */
+        public Map<String, Object> gatewayMetadata() {
+            Map<String, Object> metadata = new java.util.LinkedHashMap<>();
+            metadata.put("provider", "litellm");
+            metadata.put("name", family);
+            metadata.put("endpoint", endpoint);
+            metadata.put("api_key", apiKey == null ? "" : apiKey);
+            metadata.put("identifier", gatewayIdentifier());
+            return metadata;
+        }
+
         @Override
         public String toString() {
             return "ModelMetadata[name=" + name + ", family=" + family + ", endpoint=" + endpoint + "]";

@@ -9,7 +9,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -73,12 +72,8 @@ public class ModelConnectionCheck {
         if (refusal.isPresent()) {
             return Result.failed(refusal.get());
         }
-        Map<String, Object> metadata = new LinkedHashMap<>();
-        metadata.put("provider", "litellm");
-        metadata.put("name", family);
-        metadata.put("endpoint", endpoint);
-        metadata.put("api_key", apiKey == null ? "" : apiKey);
-        metadata.put("identifier", AiCatalog.gatewayIdentifier(provider, identifier));
+        Map<String, Object> metadata = new FeatureRouter.ModelMetadata(0, null, family, provider, endpoint, identifier,
+                apiKey).gatewayMetadata();
         Map<String, Object> body = Map.of("inputs", Map.of(), "prompt_version", "1.0.0", "stream", false,
                 "model_metadata", metadata);
         try {
