@@ -97,9 +97,7 @@ final class AnthropicApi extends ProviderApi {
             throw RequestFields.invalid("temperature", "a number between 0 and 1");
         }
         List<String> stops = fields.stringOrStringList("stop_sequences");
-        if (fields.optionalBoolean("stream", false)) {
-            throw ApiException.badRequest("stream: streaming is not simulated by the anthropic personality");
-        }
+        boolean stream = fields.optionalBoolean("stream", false);
 
         Conversation conversation = new Conversation();
         JsonNode system = fields.get("system");
@@ -140,6 +138,12 @@ final class AnthropicApi extends ProviderApi {
         } else {
             stopReason = "stop".equals(generation.finishReason()) ? "stop_sequence" : "max_tokens";
         }
+        String stopSequence = "stop_sequence".equals(stopReason) ? generation.stopReason() : null;
+        exchange.getResponseHeaders().set("request-id", "req_" + randomId(24));
+        if (stream) {
+            stream(exchange, model, generation, stopReason, stopSequence, conversation.promptTokens());
+            return;
+        }
         ObjectNode response = object();
         response.put("id", "msg_" + randomId(24));
         response.put("type", "message");
@@ -147,12 +151,74 @@ final class AnthropicApi extends ProviderApi {
         response.put("model", model);
         response.putArray("content").addObject().put("type", "text").put("text", generation.text());
         response.put("stop_reason", stopReason);
-        response.put("stop_sequence", "stop_sequence".equals(stopReason) ? generation.stopReason() : null);
+        response.put("stop_sequence", stopSequence);
         ObjectNode usage = response.putObject("usage");
         usage.put("input_tokens", conversation.promptTokens());
         usage.put("output_tokens", generation.completionTokens());
-        exchange.getResponseHeaders().set("request-id", "req_" + randomId(24));
         HttpIo.sendJson(exchange, 200, response);
+    }
+
+    /**
+     * The Messages stream: {@code message_start} (the message with empty content),
+     * {@code content_block_start}, {@code ping}, one {@code content_block_delta} ({@code text_delta})
+     * per token, {@code content_block_stop}, {@code message_delta} (stop reason and output tokens),
+     * {@code message_stop}; each as {@code event: <type>\ndata: <json>\n\n}. A mid-stream failure
+     * is Anthropic's {@code event: error} with an {@code overloaded_error}, after which the stream ends.
+     */
+    private void stream(HttpExchange exchange, String model, Generation generation, String stopReason,
+                        String stopSequence, int inputTokens) throws IOException {
+        String id = "msg_" + randomId(24);
+        List<String> pieces = generation.pieces();
+        StreamWriter.send(exchange, state, HttpIo.EVENT_STREAM, new StreamWriter.Body() {
+            @Override
+            public List<byte[]> opening() {
+                ObjectNode start = object().put("type", "message_start");
+                ObjectNode message = start.putObject("message");
+                message.put("id", id);
+                message.put("type", "message");
+                message.put("role", "assistant");
+                message.put("model", model);
+                message.putArray("content");
+                message.putNull("stop_reason");
+                message.putNull("stop_sequence");
+                message.putObject("usage").put("input_tokens", inputTokens).put("output_tokens", 1);
+                ObjectNode blockStart = object().put("type", "content_block_start").put("index", 0);
+                blockStart.putObject("content_block").put("type", "text").put("text", "");
+                return List.of(StreamWriter.sse("message_start", start),
+                        StreamWriter.sse("content_block_start", blockStart),
+                        StreamWriter.sse("ping", object().put("type", "ping")));
+            }
+
+            @Override
+            public int contentEvents() {
+                return pieces.size();
+            }
+
+            @Override
+            public byte[] content(int index) {
+                ObjectNode delta = object().put("type", "content_block_delta").put("index", 0);
+                delta.putObject("delta").put("type", "text_delta").put("text", pieces.get(index));
+                return StreamWriter.sse("content_block_delta", delta);
+            }
+
+            @Override
+            public List<byte[]> closing() {
+                ObjectNode messageDelta = object().put("type", "message_delta");
+                messageDelta.putObject("delta").put("stop_reason", stopReason).put("stop_sequence", stopSequence);
+                messageDelta.putObject("usage").put("output_tokens", generation.completionTokens());
+                return List.of(
+                        StreamWriter.sse("content_block_stop", object().put("type", "content_block_stop").put("index", 0)),
+                        StreamWriter.sse("message_delta", messageDelta),
+                        StreamWriter.sse("message_stop", object().put("type", "message_stop")));
+            }
+
+            @Override
+            public List<byte[]> failure() {
+                ObjectNode error = object().put("type", "error");
+                error.putObject("error").put("type", "overloaded_error").put("message", "Overloaded");
+                return List.of(StreamWriter.sse("error", error));
+            }
+        });
     }
 
     private static String randomId(int length) {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -92,12 +93,19 @@ final class AzureOpenAiApi extends ProviderApi {
                     Conversation.text(message.get("content"), field + ".content"));
         }
         int maxTokens = sampling(fields);
+        Streaming streaming = streaming(fields);
         List<String> stops = fields.stringOrStringList("stop");
         Generation generation = conversation.answer(deployment, maxTokens, stops);
+        String finishReason = Conversation.endedTurn(generation, stops) ? "stop" : generation.finishReason();
+        if (streaming.stream) {
+            stream(exchange, streaming, "chatcmpl-", "chat.completion.chunk", deployment, generation, finishReason,
+                    conversation.promptTokens());
+            return;
+        }
         ObjectNode response = envelope("chatcmpl-", "chat.completion", deployment);
         ObjectNode choice = response.putArray("choices").addObject();
         choice.put("index", 0);
-        choice.put("finish_reason", Conversation.endedTurn(generation, stops) ? "stop" : generation.finishReason());
+        choice.put("finish_reason", finishReason);
         choice.putObject("message").put("role", "assistant").put("content", generation.text());
         choice.putNull("logprobs");
         usage(response, conversation.promptTokens(), generation.completionTokens());
@@ -110,8 +118,14 @@ final class AzureOpenAiApi extends ProviderApi {
         RequestFields fields = new RequestFields(Json.parseObject(body));
         String prompt = fields.requiredString("prompt");
         int maxTokens = sampling(fields);
+        Streaming streaming = streaming(fields);
         List<String> stops = fields.stringOrStringList("stop");
         Generation generation = Conversation.complete(deployment, prompt, null, maxTokens, stops);
+        if (streaming.stream) {
+            stream(exchange, streaming, "cmpl-", "text_completion", deployment, generation, generation.finishReason(),
+                    CompletionGenerator.countTokens(prompt));
+            return;
+        }
         ObjectNode response = envelope("cmpl-", "text_completion", deployment);
         ObjectNode choice = response.putArray("choices").addObject();
         choice.put("text", generation.text());
@@ -141,19 +155,126 @@ final class AzureOpenAiApi extends ProviderApi {
     private static int sampling(RequestFields fields) throws ApiException {
         int maxTokens = Conversation.maxTokens(fields.optionalInt("max_tokens"), "max_tokens");
         fields.optionalNonNegativeNumber("temperature");
-        if (fields.optionalBoolean("stream", false)) {
-            throw ApiException.badRequest("streaming is not simulated by the azure_openai personality");
-        }
         return maxTokens;
     }
 
-    private static ObjectNode envelope(String idPrefix, String object, String model) {
+    private record Streaming(boolean stream, boolean includeUsage) {
+    }
+
+    /** {@code stream} and OpenAI's {@code stream_options.include_usage}, which needs {@code stream: true}. */
+    private static Streaming streaming(RequestFields fields) throws ApiException {
+        boolean stream = fields.optionalBoolean("stream", false);
+        JsonNode options = fields.get("stream_options");
+        if (options == null || options.isNull()) {
+            return new Streaming(stream, false);
+        }
+        if (!stream) {
+            throw ApiException.invalidField("stream_options",
+                    "The 'stream_options' parameter is only allowed when 'stream' is enabled.");
+        }
+        if (!options.isObject()) {
+            throw RequestFields.invalid("stream_options", "a valid dictionary");
+        }
+        return new Streaming(true,
+                new RequestFields((ObjectNode) options, "stream_options.").optionalBoolean("include_usage", false));
+    }
+
+    /**
+     * OpenAI's stream as Azure sends it: {@code data: <chunk>} events, for chat a first chunk with
+     * {@code delta.role}, one chunk per token ({@code delta.content} or {@code text}), a last chunk
+     * with an empty delta (or text) and {@code finish_reason}, with {@code stream_options.include_usage}
+     * a {@code "choices":[]} chunk with the usage (and {@code "usage":null} on the others), then
+     * {@code data: [DONE]}. A mid-stream failure is OpenAI's {@code data: {"error":{…}}}, and the
+     * stream ends without {@code [DONE]}.
+     */
+    private void stream(HttpExchange exchange, Streaming streaming, String idPrefix, String object, String deployment,
+                        Generation generation, String finishReason, int promptTokens) throws IOException {
+        boolean chat = object.equals("chat.completion.chunk");
+        String id = idPrefix + UUID.randomUUID().toString().replace("-", "");
+        long created = Instant.now().getEpochSecond();
+        List<String> pieces = generation.pieces();
+        StreamWriter.send(exchange, state, HttpIo.EVENT_STREAM, new StreamWriter.Body() {
+            private ObjectNode chunk(String delta, String finish, boolean role) {
+                ObjectNode chunk = object();
+                chunk.put("id", id);
+                chunk.put("object", object);
+                chunk.put("created", created);
+                chunk.put("model", deployment);
+                ObjectNode choice = chunk.putArray("choices").addObject();
+                choice.put("index", 0);
+                if (chat) {
+                    ObjectNode deltaNode = choice.putObject("delta");
+                    if (role) {
+                        deltaNode.put("role", "assistant");
+                    }
+                    if (delta != null) {
+                        deltaNode.put("content", delta);
+                    }
+                } else {
+                    choice.put("text", delta == null ? "" : delta);
+                }
+                choice.putNull("logprobs");
+                choice.put("finish_reason", finish);
+                if (streaming.includeUsage) {
+                    chunk.putNull("usage");
+                }
+                return chunk;
+            }
+
+            @Override
+            public List<byte[]> opening() {
+                return chat ? List.of(StreamWriter.sse(chunk("", null, true))) : List.of();
+            }
+
+            @Override
+            public int contentEvents() {
+                return pieces.size();
+            }
+
+            @Override
+            public byte[] content(int index) {
+                return StreamWriter.sse(chunk(pieces.get(index), null, false));
+            }
+
+            @Override
+            public List<byte[]> closing() {
+                List<byte[]> events = new ArrayList<>();
+                events.add(StreamWriter.sse(chunk(null, finishReason, false)));
+                if (streaming.includeUsage) {
+                    ObjectNode usageChunk = envelope(id, object, deployment, created);
+                    usageChunk.putArray("choices");
+                    usage(usageChunk, promptTokens, generation.completionTokens());
+                    events.add(StreamWriter.sse(usageChunk));
+                }
+                events.add(StreamWriter.SSE_DONE);
+                return events;
+            }
+
+            @Override
+            public List<byte[]> failure() {
+                ObjectNode error = object();
+                error.putObject("error")
+                        .put("message", InferenceHandler.MID_STREAM_FAILURE)
+                        .put("type", "server_error")
+                        .putNull("param")
+                        .putNull("code");
+                return List.of(StreamWriter.sse(error));
+            }
+        });
+    }
+
+    private static ObjectNode envelope(String id, String object, String model, long created) {
         ObjectNode response = object();
-        response.put("id", idPrefix + UUID.randomUUID().toString().replace("-", ""));
+        response.put("id", id);
         response.put("object", object);
-        response.put("created", Instant.now().getEpochSecond());
+        response.put("created", created);
         response.put("model", model);
         return response;
+    }
+
+    private static ObjectNode envelope(String idPrefix, String object, String model) {
+        return envelope(idPrefix + UUID.randomUUID().toString().replace("-", ""), object, model,
+                Instant.now().getEpochSecond());
     }
 
     private static void usage(ObjectNode response, int promptTokens, int completionTokens) {

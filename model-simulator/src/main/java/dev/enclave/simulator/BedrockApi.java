@@ -32,13 +32,17 @@ final class BedrockApi extends ProviderApi {
             "IncompleteSignatureException", "InvalidSignatureException", "UnrecognizedClientException",
             "UnknownOperationException");
 
+    private static final String PADDING = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
     BedrockApi(SimulatorState state) {
         super(state);
     }
 
     @Override
     List<Route> routes() {
-        return List.of(new Route("POST", "/model/{modelId}/converse", this::converse, true));
+        return List.of(
+                new Route("POST", "/model/{modelId}/converse", this::converse, true),
+                new Route("POST", "/model/{modelId}/converse-stream", this::converseStream, true));
     }
 
     @Override
@@ -74,7 +78,92 @@ final class BedrockApi extends ProviderApi {
         sendError(exchange, ApiException.of(404, "UnknownOperationException", "Unknown operation"));
     }
 
+    /** What Converse and ConverseStream both answer. */
+    private record Answer(long startedNanos, Conversation conversation, Generation generation, String stopReason) {
+
+        ObjectNode usage(ObjectNode target) {
+            ObjectNode usage = target.putObject("usage");
+            usage.put("inputTokens", conversation.promptTokens());
+            usage.put("outputTokens", generation.completionTokens());
+            usage.put("totalTokens", conversation.promptTokens() + generation.completionTokens());
+            return usage;
+        }
+
+        ObjectNode metrics(ObjectNode target) {
+            return target.putObject("metrics").put("latencyMs", (System.nanoTime() - startedNanos) / 1_000_000);
+        }
+    }
+
     private void converse(HttpExchange exchange, String body) throws IOException, ApiException {
+        Answer answer = answer(exchange, body);
+        ObjectNode response = object();
+        ObjectNode message = response.putObject("output").putObject("message");
+        message.put("role", "assistant");
+        message.putArray("content").addObject().put("text", answer.generation.text());
+        response.put("stopReason", answer.stopReason);
+        answer.usage(response);
+        answer.metrics(response);
+        exchange.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
+        HttpIo.sendJson(exchange, 200, response);
+    }
+
+    /**
+     * ConverseStream: {@code application/vnd.amazon.eventstream} messages {@code messageStart},
+     * one {@code contentBlockDelta} per token, {@code contentBlockStop}, {@code messageStop} and
+     * {@code metadata} (usage and latency). As AWS does, every payload carries a {@code p} field of
+     * padding that hides the payload's true length; clients ignore it. A mid-stream failure is a
+     * {@code modelStreamErrorException} exception message, after which the stream ends.
+     */
+    private void converseStream(HttpExchange exchange, String body) throws IOException, ApiException {
+        Answer answer = answer(exchange, body);
+        List<String> pieces = answer.generation.pieces();
+        exchange.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
+        StreamWriter.send(exchange, state, AwsEventStream.CONTENT_TYPE, new StreamWriter.Body() {
+            private int sent;
+
+            private byte[] event(String type, ObjectNode payload) {
+                payload.put("p", PADDING.substring(0, 1 + sent++ % (PADDING.length() - 1)));
+                return AwsEventStream.event(type, Json.bytes(payload));
+            }
+
+            @Override
+            public List<byte[]> opening() {
+                return List.of(event("messageStart", object().put("role", "assistant")));
+            }
+
+            @Override
+            public int contentEvents() {
+                return pieces.size();
+            }
+
+            @Override
+            public byte[] content(int index) {
+                ObjectNode delta = object();
+                delta.put("contentBlockIndex", 0);
+                delta.putObject("delta").put("text", pieces.get(index));
+                return event("contentBlockDelta", delta);
+            }
+
+            @Override
+            public List<byte[]> closing() {
+                ObjectNode metadata = object();
+                answer.usage(metadata);
+                answer.metrics(metadata);
+                return List.of(
+                        event("contentBlockStop", object().put("contentBlockIndex", 0)),
+                        event("messageStop", object().put("stopReason", answer.stopReason)),
+                        event("metadata", metadata));
+            }
+
+            @Override
+            public List<byte[]> failure() {
+                return List.of(AwsEventStream.exception("modelStreamErrorException",
+                        Json.bytes(object().put("message", InferenceHandler.MID_STREAM_FAILURE))));
+            }
+        });
+    }
+
+    private Answer answer(HttpExchange exchange, String body) throws ApiException, IOException {
         long started = System.nanoTime();
         state.faults.inject();
         String modelId = Route.param(exchange, "modelId");
@@ -140,17 +229,6 @@ final class BedrockApi extends ProviderApi {
         } else {
             stopReason = "stop".equals(generation.finishReason()) ? "stop_sequence" : "max_tokens";
         }
-        ObjectNode response = object();
-        ObjectNode message = response.putObject("output").putObject("message");
-        message.put("role", "assistant");
-        message.putArray("content").addObject().put("text", generation.text());
-        response.put("stopReason", stopReason);
-        ObjectNode usage = response.putObject("usage");
-        usage.put("inputTokens", conversation.promptTokens());
-        usage.put("outputTokens", generation.completionTokens());
-        usage.put("totalTokens", conversation.promptTokens() + generation.completionTokens());
-        response.putObject("metrics").put("latencyMs", (System.nanoTime() - started) / 1_000_000);
-        exchange.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
-        HttpIo.sendJson(exchange, 200, response);
+        return new Answer(started, conversation, generation, stopReason);
     }
 }

@@ -16,7 +16,7 @@ final class FaultControlHandler implements Endpoint {
 
     static final int DEFAULT_FAILURE_STATUS = 503;
     private static final Set<String> FIELDS = Set.of(
-            "clear", "fail_next", "status", "drop_next", "drop_mid_stream", "latency_ms", "token_delay_ms", "api_key");
+            "clear", "fail_next", "status", "drop_next", "drop_mid_stream", "fail_mid_stream", "latency_ms", "token_delay_ms", "api_key");
 
     private final SimulatorState state;
 
@@ -49,6 +49,7 @@ final class FaultControlHandler implements Endpoint {
         }
         Integer dropNext = nonNegativeInt(fields, "drop_next");
         Integer dropMidStream = nonNegativeInt(fields, "drop_mid_stream");
+        Integer failMidStream = nonNegativeInt(fields, "fail_mid_stream");
         Integer latencyMs = nonNegativeInt(fields, "latency_ms");
         Integer tokenDelayMs = nonNegativeInt(fields, "token_delay_ms");
 
@@ -76,6 +77,9 @@ final class FaultControlHandler implements Endpoint {
         }
         if (dropMidStream != null) {
             faults.dropMidStream(dropMidStream);
+        }
+        if (failMidStream != null) {
+            faults.failMidStream(failMidStream);
         }
         if (latencyMs != null) {
             state.setLatencyMs(latencyMs);

@@ -3,19 +3,30 @@ package dev.enclave.simulator;
 import java.util.OptionalInt;
 
 /**
- * Failures to inject into upcoming model requests ({@code POST /v1/completions} and
- * {@code POST /v1/chat/completions} that passed authentication).
+ * Failures to inject into upcoming model requests (the personality's inference paths, e.g.
+ * {@code POST /v1/completions} and {@code POST /v1/chat/completions} for vLLM, that passed
+ * authentication).
  *
  * <p>Each setter replaces the pending count of its kind. When several kinds are pending, a request
- * is dropped before it is failed; mid-stream drops only ever consume streaming requests that were
- * neither dropped nor failed and passed validation.
+ * is dropped before it is failed; mid-stream faults only ever consume streaming requests that were
+ * neither dropped nor failed and passed validation, a pending mid-stream drop before a pending
+ * mid-stream failure.
  */
 public final class FaultPlan {
+
+    /** What happens to a stream after its opening events and first content event. */
+    enum MidStreamFault { DROP, FAIL }
 
     private int failuresLeft;
     private int failureStatus;
     private int dropsLeft;
     private int midStreamDropsLeft;
+    private int midStreamFailuresLeft;
+    /**
+     * Whether any fault is pending. Read without the lock so that the common case (nothing
+     * injected) costs model requests one volatile read instead of a monitor.
+     */
+    private volatile boolean armed;
 
     FaultPlan() {
     }
@@ -28,28 +39,49 @@ public final class FaultPlan {
         }
         failuresLeft = count;
         failureStatus = status;
+        rearm();
     }
 
     /** The next {@code count} model requests have their connection closed without any response. */
     public synchronized void dropNext(int count) {
         requireCount(count);
         dropsLeft = count;
+        rearm();
     }
 
-    /** The next {@code count} streaming requests get two events, then their connection closes mid-response. */
+    /**
+     * The next {@code count} streaming requests get their opening events and first content event,
+     * then their connection closes without the stream's terminating event.
+     */
     public synchronized void dropMidStream(int count) {
         requireCount(count);
         midStreamDropsLeft = count;
+        rearm();
+    }
+
+    /**
+     * The next {@code count} streaming requests get their opening events and first content event,
+     * then the provider's in-stream error event, and the response ends.
+     */
+    public synchronized void failMidStream(int count) {
+        requireCount(count);
+        midStreamFailuresLeft = count;
+        rearm();
     }
 
     public synchronized void clear() {
         failuresLeft = 0;
         dropsLeft = 0;
         midStreamDropsLeft = 0;
+        midStreamFailuresLeft = 0;
+        rearm();
     }
 
     /** Drops or fails the model request being handled when a drop or failure is pending for it. */
     void inject() throws HttpIo.DropConnection, ApiException {
+        if (!armed) {
+            return;
+        }
         if (takeDrop()) {
             throw new HttpIo.DropConnection();
         }
@@ -64,6 +96,7 @@ public final class FaultPlan {
             return false;
         }
         dropsLeft--;
+        rearm();
         return true;
     }
 
@@ -72,15 +105,31 @@ public final class FaultPlan {
             return OptionalInt.empty();
         }
         failuresLeft--;
+        rearm();
         return OptionalInt.of(failureStatus);
     }
 
-    synchronized boolean takeMidStreamDrop() {
-        if (midStreamDropsLeft == 0) {
-            return false;
+    /** @return the fault the stream about to start must suffer, or null */
+    MidStreamFault takeMidStreamFault() {
+        if (!armed) {
+            return null;
         }
-        midStreamDropsLeft--;
-        return true;
+        synchronized (this) {
+            MidStreamFault fault = null;
+            if (midStreamDropsLeft > 0) {
+                midStreamDropsLeft--;
+                fault = MidStreamFault.DROP;
+            } else if (midStreamFailuresLeft > 0) {
+                midStreamFailuresLeft--;
+                fault = MidStreamFault.FAIL;
+            }
+            rearm();
+            return fault;
+        }
+    }
+
+    private void rearm() {
+        armed = failuresLeft > 0 || dropsLeft > 0 || midStreamDropsLeft > 0 || midStreamFailuresLeft > 0;
     }
 
     private static void requireCount(int count) {

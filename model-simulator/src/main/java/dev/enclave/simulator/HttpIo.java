@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /** Response writing on top of {@link HttpExchange}. */
@@ -12,7 +11,6 @@ final class HttpIo {
 
     static final String JSON = "application/json";
     static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
-    private static final byte[] DONE_EVENT = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
 
     /**
      * Thrown out of a handler to abort the connection: when a handler throws, {@code HttpServer}
@@ -40,27 +38,6 @@ final class HttpIo {
 
     static void sendNoContent(HttpExchange exchange) throws IOException {
         exchange.sendResponseHeaders(204, -1);
-    }
-
-    /** Sends 200 headers for a chunked server-sent-event stream. */
-    static OutputStream startEventStream(HttpExchange exchange) throws IOException {
-        exchange.getResponseHeaders().set("Content-Type", EVENT_STREAM);
-        exchange.getResponseHeaders().set("Cache-Control", "no-cache");
-        exchange.sendResponseHeaders(200, 0);
-        return exchange.getResponseBody();
-    }
-
-    /** Writes one {@code data: <json>} event and flushes it onto the wire as its own chunk. */
-    static void writeEvent(OutputStream out, JsonNode event) throws IOException {
-        out.write("data: ".getBytes(StandardCharsets.UTF_8));
-        out.write(Json.bytes(event));
-        out.write("\n\n".getBytes(StandardCharsets.UTF_8));
-        out.flush();
-    }
-
-    static void writeDone(OutputStream out) throws IOException {
-        out.write(DONE_EVENT);
-        out.flush();
     }
 
     /** Sleeps; an interrupt (server shutting down) aborts the exchange like a broken connection. */

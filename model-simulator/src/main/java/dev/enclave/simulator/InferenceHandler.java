@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,8 +20,8 @@ abstract class InferenceHandler implements Endpoint {
 
     static final int MAX_MODEL_LEN = 32768;
     static final int DEFAULT_MAX_TOKENS = 16;
-    /** Events a {@link FaultPlan#dropMidStream} stream gets before its connection closes. */
-    static final int EVENTS_BEFORE_MID_STREAM_DROP = 2;
+    /** The message of every personality's in-stream error event ({@link FaultPlan#failMidStream}). */
+    static final String MID_STREAM_FAILURE = "Simulated mid-stream failure injected by model-simulator.";
 
     /** What the subclass extracts from the body: the text to count tokens in and the generator seed. */
     record Prompt(String text, String seedText) {
@@ -144,44 +143,69 @@ abstract class InferenceHandler implements Endpoint {
         return new RequestFields((ObjectNode) options, "stream_options.").optionalBoolean("include_usage", false);
     }
 
+    /**
+     * vLLM's stream: the opening chunks, one chunk per token (choices interleaved step by step when
+     * {@code n > 1}), the optional usage chunk, {@code data: [DONE]}. A mid-stream failure is vLLM's
+     * {@code data: {"error": {...}}} followed by {@code data: [DONE]}.
+     */
     private void stream(HttpExchange exchange, ResponseMeta meta, List<Generation> choices, ObjectNode usage)
             throws IOException {
-        List<ObjectNode> events = new ArrayList<>();
-        for (ObjectNode choice : openingStreamChoices(choices.size())) {
-            events.add(chunk(meta, choice));
-        }
+        List<int[]> order = new ArrayList<>();
         int steps = choices.stream().mapToInt(g -> g.pieces().size()).max().orElse(0);
         for (int step = 0; step < steps; step++) {
             for (int index = 0; index < choices.size(); index++) {
-                List<String> pieces = choices.get(index).pieces();
-                if (step < pieces.size()) {
-                    Generation finished = step == pieces.size() - 1 ? choices.get(index) : null;
-                    events.add(chunk(meta, streamChoice(index, pieces.get(step), finished)));
+                if (step < choices.get(index).pieces().size()) {
+                    order.add(new int[] {index, step});
                 }
             }
         }
-        if (usage != null) {
-            ObjectNode usageChunk = meta.envelope(chunkObject());
-            usageChunk.putArray("choices");
-            usageChunk.set("usage", usage);
-            events.add(usageChunk);
-        }
+        StreamWriter.send(exchange, state, HttpIo.EVENT_STREAM, new StreamWriter.Body() {
+            @Override
+            public List<byte[]> opening() {
+                List<byte[]> events = new ArrayList<>();
+                for (ObjectNode choice : openingStreamChoices(choices.size())) {
+                    events.add(StreamWriter.sse(chunk(meta, choice)));
+                }
+                return events;
+            }
 
-        boolean dropMidStream = state.faults.takeMidStreamDrop();
-        OutputStream out = HttpIo.startEventStream(exchange);
-        for (int i = 0; i < events.size(); i++) {
-            if (dropMidStream && i == EVENTS_BEFORE_MID_STREAM_DROP) {
-                break;
+            @Override
+            public int contentEvents() {
+                return order.size();
             }
-            if (i > 0) {
-                HttpIo.sleep(state.tokenDelayMs());
+
+            @Override
+            public byte[] content(int i) {
+                int index = order.get(i)[0];
+                int step = order.get(i)[1];
+                List<String> pieces = choices.get(index).pieces();
+                Generation finished = step == pieces.size() - 1 ? choices.get(index) : null;
+                return StreamWriter.sse(chunk(meta, streamChoice(index, pieces.get(step), finished)));
             }
-            HttpIo.writeEvent(out, events.get(i));
-        }
-        if (dropMidStream) {
-            throw new HttpIo.DropConnection();
-        }
-        HttpIo.writeDone(out);
+
+            @Override
+            public List<byte[]> closing() {
+                if (usage == null) {
+                    return List.of(StreamWriter.SSE_DONE);
+                }
+                ObjectNode usageChunk = meta.envelope(chunkObject());
+                usageChunk.putArray("choices");
+                usageChunk.set("usage", usage);
+                return List.of(StreamWriter.sse(usageChunk), StreamWriter.SSE_DONE);
+            }
+
+            @Override
+            public List<byte[]> failure() {
+                ObjectNode error = Json.MAPPER.createObjectNode();
+                error.putObject("error")
+                        .put("object", "error")
+                        .put("message", MID_STREAM_FAILURE)
+                        .put("type", "InternalServerError")
+                        .putNull("param")
+                        .put("code", 500);
+                return List.of(StreamWriter.sse(error), StreamWriter.SSE_DONE);
+            }
+        });
     }
 
     private ObjectNode chunk(ResponseMeta meta, ObjectNode choice) {

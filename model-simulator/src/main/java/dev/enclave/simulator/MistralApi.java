@@ -107,8 +107,7 @@ final class MistralApi extends ProviderApi {
         Sampling sampling = sampling(fields, model);
         Generation generation = conversation.answer(model, sampling.maxTokens, sampling.stops);
         String finishReason = Conversation.endedTurn(generation, sampling.stops) ? "stop" : generation.finishReason();
-        HttpIo.sendJson(exchange, 200, response(model, generation.text(), finishReason,
-                conversation.promptTokens(), generation.completionTokens()));
+        respond(exchange, sampling.stream, model, generation, finishReason, conversation.promptTokens());
     }
 
     private void fim(HttpExchange exchange, String body) throws IOException, ApiException {
@@ -124,24 +123,102 @@ final class MistralApi extends ProviderApi {
         Generation generation = Conversation.complete(model, prompt, suffix == null ? null : suffix.asText(),
                 sampling.maxTokens, sampling.stops);
         int promptTokens = CompletionGenerator.countTokens(prompt + (suffix == null ? "" : " " + suffix.asText()));
-        HttpIo.sendJson(exchange, 200, response(model, generation.text(), generation.finishReason(),
-                promptTokens, generation.completionTokens()));
+        respond(exchange, sampling.stream, model, generation, generation.finishReason(), promptTokens);
     }
 
-    private record Sampling(int maxTokens, List<String> stops) {
+    private record Sampling(int maxTokens, List<String> stops, boolean stream) {
     }
 
     private Sampling sampling(RequestFields fields, String model) throws ApiException {
         int maxTokens = Conversation.maxTokens(fields.optionalInt("max_tokens"), "max_tokens");
         fields.optionalNonNegativeNumber("temperature");
         List<String> stops = fields.stringOrStringList("stop");
-        if (fields.optionalBoolean("stream", false)) {
-            throw ApiException.badRequest("stream: streaming is not simulated by the mistral personality");
-        }
+        boolean stream = fields.optionalBoolean("stream", false);
         if (!state.models.contains(model)) {
             throw ApiException.of(400, "invalid_model", "Invalid model: " + model);
         }
-        return new Sampling(maxTokens, stops);
+        return new Sampling(maxTokens, stops, stream);
+    }
+
+    /**
+     * Chat and FIM answer alike, as one JSON object or, with {@code stream: true}, as Mistral's
+     * server-sent events: a first {@code chat.completion.chunk} with {@code delta.role}, one chunk
+     * per token with {@code delta.content}, the last of them carrying {@code finish_reason} and the
+     * {@code usage}, then {@code data: [DONE]}.
+     */
+    private void respond(HttpExchange exchange, boolean stream, String model, Generation generation,
+                         String finishReason, int promptTokens) throws IOException {
+        if (!stream) {
+            HttpIo.sendJson(exchange, 200, response(model, generation.text(), finishReason, promptTokens,
+                    generation.completionTokens()));
+            return;
+        }
+        String id = hexId();
+        long created = Instant.now().getEpochSecond();
+        List<String> pieces = generation.pieces();
+        StreamWriter.send(exchange, state, HttpIo.EVENT_STREAM, new StreamWriter.Body() {
+            @Override
+            public List<byte[]> opening() {
+                ObjectNode chunk = chunk(id, created, model);
+                ObjectNode choice = chunk.putArray("choices").addObject();
+                choice.put("index", 0);
+                choice.putObject("delta").put("role", "assistant").put("content", "");
+                choice.putNull("finish_reason");
+                return List.of(StreamWriter.sse(chunk));
+            }
+
+            @Override
+            public int contentEvents() {
+                return pieces.size();
+            }
+
+            @Override
+            public byte[] content(int index) {
+                boolean last = index == pieces.size() - 1;
+                ObjectNode chunk = chunk(id, created, model);
+                ObjectNode choice = chunk.putArray("choices").addObject();
+                choice.put("index", 0);
+                choice.putObject("delta").put("content", pieces.get(index));
+                choice.put("finish_reason", last ? finishReason : null);
+                if (last) {
+                    usage(chunk, promptTokens, generation.completionTokens());
+                }
+                return StreamWriter.sse(chunk);
+            }
+
+            @Override
+            public List<byte[]> closing() {
+                return List.of(StreamWriter.SSE_DONE);
+            }
+
+            /** Mistral documents no in-stream error; its error object in an event is the closest likeness. */
+            @Override
+            public List<byte[]> failure() {
+                ObjectNode error = object();
+                error.put("object", "error");
+                error.put("message", InferenceHandler.MID_STREAM_FAILURE);
+                error.put("type", "internal_server_error");
+                error.putNull("param");
+                error.putNull("code");
+                return List.of(StreamWriter.sse(error));
+            }
+        });
+    }
+
+    private static ObjectNode chunk(String id, long created, String model) {
+        ObjectNode chunk = object();
+        chunk.put("id", id);
+        chunk.put("object", "chat.completion.chunk");
+        chunk.put("created", created);
+        chunk.put("model", model);
+        return chunk;
+    }
+
+    private static void usage(ObjectNode target, int promptTokens, int completionTokens) {
+        ObjectNode usage = target.putObject("usage");
+        usage.put("prompt_tokens", promptTokens);
+        usage.put("total_tokens", promptTokens + completionTokens);
+        usage.put("completion_tokens", completionTokens);
     }
 
     /** Chat and FIM answer alike: {@code choices[].message.content}. */
@@ -159,10 +236,7 @@ final class MistralApi extends ProviderApi {
         message.putNull("tool_calls");
         message.put("content", text);
         choice.put("finish_reason", finishReason);
-        ObjectNode usage = response.putObject("usage");
-        usage.put("prompt_tokens", promptTokens);
-        usage.put("total_tokens", promptTokens + completionTokens);
-        usage.put("completion_tokens", completionTokens);
+        usage(response, promptTokens, completionTokens);
         return response;
     }
 

@@ -139,6 +139,20 @@ public final class ModelSimulator implements AutoCloseable {
         state.requestLog.clear();
     }
 
+    /**
+     * How many streamed responses started, completed, were cancelled by their client, were cut or
+     * failed by a mid-stream fault, and are running now. Tests poll it, e.g. to see a client's
+     * disconnect stop the stream.
+     */
+    public StreamStats streamStats() {
+        return state.streams.snapshot();
+    }
+
+    /** Zeroes the stream totals ({@code inFlight} keeps counting the streams still running). */
+    public void resetStreamStats() {
+        state.streams.reset();
+    }
+
     /** Stops listening, closes open connections and interrupts requests in flight. Idempotent. */
     @Override
     public synchronized void close() {

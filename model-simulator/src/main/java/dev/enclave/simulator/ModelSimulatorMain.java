@@ -24,7 +24,7 @@ public final class ModelSimulatorMain {
             "  --models IDS           comma-separated served model ids (SIM_MODELS, "
                     + String.join(",", SimulatorConfig.DEFAULT_MODELS) + ")",
             "  --latency-ms MS        delay before every completion response (SIM_LATENCY_MS, 0)",
-            "  --token-delay-ms MS    delay between streamed chunks (SIM_TOKEN_DELAY_MS, 0)",
+            "  --token-delay-ms MS    delay between streamed tokens (SIM_TOKEN_DELAY_MS, 0)",
             "  --aws-region REGION    region bedrock signatures must be scoped to (SIM_AWS_REGION, "
                     + SimulatorConfig.DEFAULT_AWS_REGION + ")",
             "  -h, --help             print this help",

@@ -13,12 +13,13 @@ import java.util.Map;
 /**
  * The single {@link HttpHandler}: records the personality's API requests, applies the simulated
  * latency, enforces the API key the way the provider does (on every API path, before routing),
- * then dispatches by path. {@code /health} and {@code /__simulator/faults} are the same for every
- * personality and never need the key.
+ * then dispatches by path. {@code /health}, {@code /__simulator/faults} and
+ * {@code /__simulator/streams} are the same for every personality and never need the key.
  */
 final class Router implements HttpHandler {
 
     private static final System.Logger LOG = System.getLogger(Router.class.getName());
+    static final String STREAMS = "/__simulator/streams";
 
     private final SimulatorState state;
     private final ProviderApi api;
@@ -30,6 +31,8 @@ final class Router implements HttpHandler {
         this.routes = new ArrayList<>(api.routes());
         this.routes.add(new Route("GET", "/health", Router::health, false));
         this.routes.add(new Route("POST", "/__simulator/faults", new FaultControlHandler(state), false));
+        this.routes.add(new Route("GET", STREAMS, this::streamStats, false));
+        this.routes.add(new Route("DELETE", STREAMS, this::resetStreamStats, false));
     }
 
     /**
@@ -56,7 +59,7 @@ final class Router implements HttpHandler {
         String path = exchange.getRequestURI().getRawPath();
         String method = exchange.getRequestMethod();
         String body = HttpIo.readBody(exchange);
-        boolean control = "/health".equals(path) || "/__simulator/faults".equals(path);
+        boolean control = "/health".equals(path) || "/__simulator/faults".equals(path) || STREAMS.equals(path);
         boolean apiPath = !control && api.isApiPath(path);
         if (apiPath) {
             state.requestLog.add(record(exchange, path, body));
@@ -101,6 +104,24 @@ final class Router implements HttpHandler {
                 (name, values) -> headers.put(name.toLowerCase(Locale.ROOT), List.copyOf(values)));
         return new RecordedRequest(exchange.getRequestMethod(), path, exchange.getRequestURI().getRawQuery(),
                 Map.copyOf(headers), body, Json.tryParse(body));
+    }
+
+    /** {@code GET /__simulator/streams}: the {@link StreamStats} as JSON, no auth. */
+    private void streamStats(HttpExchange exchange, String body) throws IOException {
+        StreamStats stats = state.streams.snapshot();
+        HttpIo.sendJson(exchange, 200, Json.MAPPER.createObjectNode()
+                .put("started", stats.started())
+                .put("completed", stats.completed())
+                .put("cancelled", stats.cancelled())
+                .put("dropped", stats.dropped())
+                .put("failed", stats.failed())
+                .put("in_flight", stats.inFlight()));
+    }
+
+    /** {@code DELETE /__simulator/streams}: zeroes the totals; {@code in_flight} keeps counting. */
+    private void resetStreamStats(HttpExchange exchange, String body) throws IOException {
+        state.streams.reset();
+        HttpIo.sendNoContent(exchange);
     }
 
     private static void health(HttpExchange exchange, String body) throws IOException {

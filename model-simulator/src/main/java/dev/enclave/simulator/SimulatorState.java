@@ -11,6 +11,7 @@ final class SimulatorState {
     private volatile String apiKey;
     final FaultPlan faults = new FaultPlan();
     final RequestLog requestLog = new RequestLog();
+    final StreamCounters streams = new StreamCounters();
     private volatile long latencyMs;
     private volatile long tokenDelayMs;
 

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -122,5 +124,48 @@ class AnthropicPersonalityTest {
 
         assertThat(response.statusCode()).isEqualTo(529);
         assertThat(json(response.body()).at("/error/type").asText()).isEqualTo("overloaded_error");
+    }
+
+    @Test
+    void streamsTheMessagesEventsInOrder() throws Exception {
+        String request = """
+                {"model":"%s","max_tokens":4,"messages":[{"role":"user","content":"Hello there"}]%s}""";
+        JsonNode whole = json(messages(request.formatted(MODEL, "")).body());
+
+        HttpResponse<String> response = messages(request.formatted(MODEL, ",\"stream\":true"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("text/event-stream; charset=utf-8");
+        assertThat(response.headers().firstValue("request-id")).hasValueSatisfying(id -> assertThat(id).startsWith("req_"));
+        List<StreamWire.Event> events = StreamWire.ANTHROPIC.events(response.body().getBytes(StandardCharsets.UTF_8));
+        List<String> deltas = events.stream().filter(event -> event.name().equals("content_block_delta"))
+                .map(event -> event.json().at("/delta/text").asText()).toList();
+        List<String> expected = new ArrayList<>(List.of("message_start", "content_block_start", "ping"));
+        deltas.forEach(delta -> expected.add("content_block_delta"));
+        expected.addAll(List.of("content_block_stop", "message_delta", "message_stop"));
+        assertThat(events).extracting(StreamWire.Event::name).containsExactlyElementsOf(expected);
+        assertThat(events).allSatisfy(event -> assertThat(event.json().get("type").asText()).isEqualTo(event.name()));
+
+        JsonNode start = events.get(0).json().get("message");
+        assertThat(start.get("id").asText()).matches("msg_[0-9A-Za-z]{24}");
+        assertThat(start.get("content")).isEmpty();
+        assertThat(start.get("stop_reason").isNull()).isTrue();
+        assertThat(start.at("/usage/input_tokens")).isEqualTo(whole.at("/usage/input_tokens"));
+        assertThat(events.get(1).json().get("content_block").toString()).isEqualTo("{\"type\":\"text\",\"text\":\"\"}");
+        assertThat(events.get(3).json().at("/delta/type").asText()).isEqualTo("text_delta");
+        assertThat(String.join("", deltas)).isEqualTo(whole.at("/content/0/text").asText());
+        JsonNode messageDelta = events.get(events.size() - 2).json();
+        assertThat(messageDelta.at("/delta/stop_reason")).isEqualTo(whole.get("stop_reason"));
+        assertThat(messageDelta.at("/delta/stop_sequence")).isEqualTo(whole.get("stop_sequence"));
+        assertThat(messageDelta.at("/usage/output_tokens")).isEqualTo(whole.at("/usage/output_tokens"));
+    }
+
+    @Test
+    void streamingNeedsTheKeyToo() throws Exception {
+        HttpResponse<String> response = messages("wrong", "2023-06-01", """
+                {"model":"%s","max_tokens":4,"stream":true,"messages":[{"role":"user","content":"hi"}]}""".formatted(MODEL));
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(json(response.body()).at("/error/type").asText()).isEqualTo("authentication_error");
     }
 }

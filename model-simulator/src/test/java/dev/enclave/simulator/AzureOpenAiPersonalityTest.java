@@ -90,4 +90,55 @@ class AzureOpenAiPersonalityTest {
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(json(unknown.body()).at("/error/code").asText()).isEqualTo("DeploymentNotFound");
     }
+
+    @Test
+    void chatStreamsOpenAiChunksWithAClosingChunkAndOptionalUsage() throws Exception {
+        String path = "/openai/deployments/" + DEPLOYMENT + "/chat/completions?api-version=2024-10-21";
+        String request = """
+                {"messages":[{"role":"user","content":"Reply with OK"}],"max_tokens":3%s}""";
+        JsonNode whole = json(post(path, TestHttp.KEY, request.formatted("")).body());
+
+        HttpResponse<String> response = post(path, TestHttp.KEY,
+                request.formatted(",\"stream\":true,\"stream_options\":{\"include_usage\":true}"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        List<JsonNode> chunks = TestHttp.chunks(response.body());
+        assertThat(chunks).allSatisfy(chunk -> assertThat(chunk.get("object").asText()).isEqualTo("chat.completion.chunk"));
+        assertThat(chunks.get(0).at("/choices/0/delta/role").asText()).isEqualTo("assistant");
+        JsonNode usageChunk = chunks.get(chunks.size() - 1);
+        assertThat(usageChunk.get("choices")).isEmpty();
+        assertThat(usageChunk.get("usage")).isEqualTo(whole.get("usage"));
+        JsonNode closing = chunks.get(chunks.size() - 2);
+        assertThat(closing.at("/choices/0/delta").isEmpty()).isTrue();
+        assertThat(closing.at("/choices/0/finish_reason").asText()).isEqualTo(whole.at("/choices/0/finish_reason").asText());
+        List<JsonNode> content = chunks.subList(1, chunks.size() - 2);
+        assertThat(content).allSatisfy(chunk -> {
+            assertThat(chunk.at("/choices/0/finish_reason").isNull()).isTrue();
+            assertThat(chunk.get("usage").isNull()).isTrue();
+        });
+        assertThat(content.stream().map(chunk -> chunk.at("/choices/0/delta/content").asText()).reduce("", String::concat))
+                .isEqualTo(whole.at("/choices/0/message/content").asText());
+    }
+
+    @Test
+    void completionsStreamTextChunksAndStreamOptionsNeedStream() throws Exception {
+        String path = "/openai/deployments/" + DEPLOYMENT + "/completions?api-version=2024-10-21";
+        JsonNode whole = json(post(path, TestHttp.KEY, "{\"prompt\":\"def f(\",\"max_tokens\":3}").body());
+
+        List<JsonNode> chunks = TestHttp.chunks(post(path, TestHttp.KEY,
+                "{\"prompt\":\"def f(\",\"max_tokens\":3,\"stream\":true}").body());
+        HttpResponse<String> optionsWithoutStream = post(path, TestHttp.KEY,
+                "{\"prompt\":\"def f(\",\"stream_options\":{\"include_usage\":true}}");
+
+        assertThat(chunks).hasSize(4).allSatisfy(chunk -> {
+            assertThat(chunk.get("object").asText()).isEqualTo("text_completion");
+            assertThat(chunk.has("usage")).isFalse();
+        });
+        assertThat(chunks.get(3).at("/choices/0/text").asText()).isEmpty();
+        assertThat(chunks.get(3).at("/choices/0/finish_reason").asText()).isEqualTo("length");
+        assertThat(chunks.stream().map(chunk -> chunk.at("/choices/0/text").asText()).reduce("", String::concat))
+                .isEqualTo(whole.at("/choices/0/text").asText());
+        assertThat(optionsWithoutStream.statusCode()).isEqualTo(400);
+        assertThat(json(optionsWithoutStream.body()).at("/error/param").asText()).isEqualTo("stream_options");
+    }
 }

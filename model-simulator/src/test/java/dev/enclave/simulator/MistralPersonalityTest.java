@@ -101,4 +101,54 @@ class MistralPersonalityTest {
         assertThat(json(response.body()).get("object").asText()).isEqualTo("error");
         assertThat(json(response.body()).get("message").asText()).contains("HTTP 503");
     }
+
+    @Test
+    void fimStreamsChatCompletionChunksWithUsageOnTheLast() throws Exception {
+        String request = """
+                {"model":"codestral-latest","prompt":"def add(a, b):","suffix":"return c","max_tokens":5%s}""";
+        JsonNode whole = json(TestHttp.post(sim.baseUrl() + "/fim/completions", TestHttp.KEY,
+                request.formatted("")).body());
+
+        HttpResponse<String> response = TestHttp.post(sim.baseUrl() + "/fim/completions", TestHttp.KEY,
+                request.formatted(",\"stream\":true"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("text/event-stream; charset=utf-8");
+        List<JsonNode> chunks = TestHttp.chunks(response.body());
+        assertThat(chunks).hasSize(6).allSatisfy(chunk -> {
+            assertThat(chunk.get("object").asText()).isEqualTo("chat.completion.chunk");
+            assertThat(chunk.get("id").asText()).isEqualTo(chunks.get(0).get("id").asText());
+            assertThat(chunk.get("model").asText()).isEqualTo("codestral-latest");
+        });
+        assertThat(chunks.get(0).at("/choices/0/delta/role").asText()).isEqualTo("assistant");
+        assertThat(chunks.get(0).at("/choices/0/delta/content").asText()).isEmpty();
+        List<JsonNode> content = chunks.subList(1, 6);
+        assertThat(content.subList(0, 4)).allSatisfy(chunk -> {
+            assertThat(chunk.at("/choices/0/finish_reason").isNull()).isTrue();
+            assertThat(chunk.has("usage")).isFalse();
+        });
+        JsonNode last = content.get(4);
+        assertThat(last.at("/choices/0/finish_reason").asText()).isEqualTo("length");
+        assertThat(last.get("usage")).isEqualTo(whole.get("usage"));
+        assertThat(content.stream().map(chunk -> chunk.at("/choices/0/delta/content").asText()).reduce("", String::concat))
+                .isEqualTo(whole.at("/choices/0/message/content").asText());
+    }
+
+    @Test
+    void chatStreamEndsItsTurnWithStop() throws Exception {
+        String request = """
+                {"model":"codestral-latest","messages":[{"role":"user","content":"Reply with OK"}],"max_tokens":200%s}""";
+        JsonNode whole = json(TestHttp.post(sim.baseUrl() + "/chat/completions", TestHttp.KEY,
+                request.formatted("")).body());
+
+        List<JsonNode> chunks = TestHttp.chunks(TestHttp.post(sim.baseUrl() + "/chat/completions", TestHttp.KEY,
+                request.formatted(",\"stream\":true")).body());
+
+        JsonNode last = chunks.get(chunks.size() - 1);
+        assertThat(last.at("/choices/0/finish_reason").asText()).isEqualTo("stop");
+        assertThat(last.get("usage")).isEqualTo(whole.get("usage"));
+        assertThat(chunks.subList(1, chunks.size()).stream()
+                .map(chunk -> chunk.at("/choices/0/delta/content").asText()).reduce("", String::concat))
+                .isEqualTo(whole.at("/choices/0/message/content").asText());
+    }
 }
