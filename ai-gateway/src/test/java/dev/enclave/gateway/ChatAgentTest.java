@@ -1,5 +1,7 @@
 package dev.enclave.gateway;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -10,12 +12,8 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Map;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
@@ -28,11 +26,12 @@ class ChatAgentTest {
             "model_metadata", Map.of("provider", "litellm", "name", "mistral", "endpoint", "http://127.0.0.1:9/v1",
                     "api_key", "k", "identifier", "custom_openai/mistral-7b"));
 
+    private FakeStreamingAdapter.Script adapter;
+
     @BeforeEach
-    void adapterAnswers() {
-        FakeIssuerAndAdapter.server.stubFor(post(urlEqualTo("/adapter/v1/chat/completions")).willReturn(aResponse()
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"text\":\"Use git revert.\",\"finish_reason\":\"stop\",\"model\":\"mistral-7b\"}")));
+    void adapterStreams() {
+        // chat always streams from model-adapter: its NDJSON events are the answer's format
+        adapter = FakeStreamingAdapter.script("mistral-7b").delta("Use git revert.").done("stop");
     }
 
     private static RequestSpecification withScopes(List<String> scopes) {
@@ -44,15 +43,14 @@ class ChatAgentTest {
     }
 
     @Test
-    void answersAsOneNdjsonEventPerLineWithDuosSystemPrompt() {
+    void answersAsOneNdjsonEventPerLineWithDuosSystemPrompt() throws Exception {
         withScopes(List.of("duo_chat")).body(BODY).post("/v2/chat/agent").then().statusCode(200)
                 .contentType(startsWith("application/x-ndjson"))
                 .body(equalTo("{\"type\":\"final_answer_delta\",\"data\":{\"text\":\"Use git revert.\"}}\n"));
-        FakeIssuerAndAdapter.server.verify(postRequestedFor(urlEqualTo("/adapter/v1/chat/completions"))
-                .withRequestBody(matchingJsonPath("$.messages[0].role",
-                        com.github.tomakehurst.wiremock.client.WireMock.equalTo("system")))
-                .withRequestBody(matchingJsonPath("$.messages[1].content",
-                        com.github.tomakehurst.wiremock.client.WireMock.equalTo("How do I revert a commit?"))));
+        JsonNode call = new ObjectMapper().readTree(adapter.requestBody);
+        assertThat(call.path("messages").get(0).path("role").asText()).isEqualTo("system");
+        assertThat(call.path("messages").get(1).path("content").asText()).isEqualTo("How do I revert a commit?");
+        assertThat(call.path("stream").asBoolean()).isTrue();
     }
 
     @Test

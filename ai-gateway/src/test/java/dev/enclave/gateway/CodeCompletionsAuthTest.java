@@ -47,8 +47,11 @@ class CodeCompletionsAuthTest {
 
     @Test
     void validTokenWithScopeGetsACompletion() {
-        withToken(TestTokens.valid(List.of("complete_code"))).post("/v2/code/completions")
-                .then().statusCode(200)
+        // an instance asks for JSON explicitly, and gets its request id back
+        withToken(TestTokens.valid(List.of("complete_code"))).accept(ContentType.JSON)
+                .header("X-Request-ID", "req-json-1").post("/v2/code/completions")
+                .then().statusCode(200).contentType(ContentType.JSON)
+                .header("X-Request-ID", "req-json-1")
                 .body("object", equalTo("text_completion"))
                 .body("choices[0].text", equalTo("return a + b"));
     }

@@ -3,6 +3,8 @@ package dev.enclave.gateway;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Map;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
@@ -14,7 +16,9 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 /**
  * In-JVM stand-ins for the two services around the gateway: token-service's discovery document
  * and key set (publishing {@link TestTokens#PUBLISHED}) and its token endpoint (handing out
- * {@link #ADAPTER_TOKEN}), and model-adapter (stubbed per test).
+ * {@link #ADAPTER_TOKEN}), and model-adapter: JSON answers stubbed per test in WireMock, streams
+ * scripted per test in {@link FakeStreamingAdapter}, which the gateway calls and which passes all
+ * other calls on to WireMock.
  */
 public class FakeIssuerAndAdapter implements QuarkusTestResourceLifecycleManager {
 
@@ -22,6 +26,8 @@ public class FakeIssuerAndAdapter implements QuarkusTestResourceLifecycleManager
     static final String ADAPTER_TOKEN = "eyJhbGciOiJSUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJhdWQiOiJtb2RlbC1hZGFwdGVyIn0.c2ln";
 
     static WireMockServer server;
+    /** In front of WireMock's {@code /adapter} stubs: serves scripted streams, passes everything else on. */
+    static FakeStreamingAdapter adapter;
 
     @Override
     public Map<String, String> start() {
@@ -38,12 +44,24 @@ public class FakeIssuerAndAdapter implements QuarkusTestResourceLifecycleManager
         server.stubFor(post(urlEqualTo("/oauth/token")).willReturn(aResponse()
                 .withHeader("Content-Type", "application/json")
                 .withBody("{\"access_token\":\"" + ADAPTER_TOKEN + "\",\"token_type\":\"Bearer\",\"expires_in\":7200}")));
+        try {
+            adapter = new FakeStreamingAdapter(server.port());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return Map.of("enclave.gateway.token-service-url", base,
-                "quarkus.rest-client.model-adapter.url", base + "/adapter");
+                "quarkus.rest-client.model-adapter.url", "http://127.0.0.1:" + adapter.port() + "/adapter");
     }
 
     @Override
     public void stop() {
+        if (adapter != null) {
+            try {
+                adapter.close();
+            } catch (IOException e) {
+                // only the test JVM's own socket
+            }
+        }
         if (server != null) {
             server.stop();
         }

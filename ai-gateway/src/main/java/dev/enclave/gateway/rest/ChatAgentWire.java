@@ -27,10 +27,26 @@ public final class ChatAgentWire {
                           @JsonProperty("model_metadata") ModelMetadata modelMetadata) {
     }
 
-    /** One NDJSON line: {@code {"type": "final_answer_delta", "data": {"text": "..."}}}. */
-    public record Event(String type, EventData data) {
+    /**
+     * One NDJSON line, GitLab's agent event shape ({@code AgentBaseEvent.dump_as_response} in
+     * GitLab's ai_gateway/chat/agents/typing.py): {@code {"type": ..., "data": {...}}}.
+     */
+    public record Event(String type, Object data) {
+
+        /** {@code AgentFinalAnswer}: {@code {"type":"final_answer_delta","data":{"text":"..."}}}. */
+        public static Event finalAnswerDelta(String text) {
+            return new Event("final_answer_delta", new FinalAnswerDelta(text));
+        }
+
+        /** {@code AgentError}: {@code {"type":"error","data":{"message":"...","retryable":false}}}. */
+        public static Event error(String message, boolean retryable) {
+            return new Event("error", new Error(message, retryable));
+        }
     }
 
-    public record EventData(String text) {
+    public record FinalAnswerDelta(String text) {
+    }
+
+    public record Error(String message, boolean retryable) {
     }
 }

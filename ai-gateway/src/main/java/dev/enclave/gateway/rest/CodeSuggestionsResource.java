@@ -1,37 +1,59 @@
 package dev.enclave.gateway.rest;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enclave.gateway.security.UnitPrimitiveAuthorizer;
 import dev.enclave.gateway.service.CodeSuggestionService;
+import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
-import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import org.jboss.resteasy.reactive.RestMulti;
 
+import java.util.function.Function;
+
+/**
+ * Code completions and generations. Without {@code stream} the answer is GitLab's JSON; with
+ * {@code stream: true} it is the raw generated text under {@code text/event-stream}, written piece
+ * by piece as the model produces it. Runs on the event loop: no thread waits for the model.
+ */
 @Path("/v2/code")
 @Consumes(MediaType.APPLICATION_JSON)
-@Produces(MediaType.APPLICATION_JSON)
 public class CodeSuggestionsResource {
 
     private final UnitPrimitiveAuthorizer authorizer;
     private final CodeSuggestionService suggestions;
+    private final ObjectMapper json;
 
-    public CodeSuggestionsResource(UnitPrimitiveAuthorizer authorizer, CodeSuggestionService suggestions) {
+    public CodeSuggestionsResource(UnitPrimitiveAuthorizer authorizer, CodeSuggestionService suggestions,
+                                   ObjectMapper json) {
         this.authorizer = authorizer;
         this.suggestions = suggestions;
+        this.json = json;
     }
 
     @POST
     @Path("/completions")
-    public CodeSuggestionWire.Response completions(CodeSuggestionWire.Request request) {
-        authorizer.require("complete_code", "code completions");
-        return suggestions.complete(request);
+    public RestMulti<byte[]> completions(CodeSuggestionWire.Request request) {
+        return answer(request, "complete_code", "code completions", suggestions::prepareCompletion);
     }
 
     @POST
     @Path("/generations")
-    public CodeSuggestionWire.Response generations(CodeSuggestionWire.Request request) {
-        authorizer.require("generate_code", "code generations");
-        return suggestions.generate(request);
+    public RestMulti<byte[]> generations(CodeSuggestionWire.Request request) {
+        return answer(request, "generate_code", "code generations", suggestions::prepareGeneration);
+    }
+
+    private RestMulti<byte[]> answer(CodeSuggestionWire.Request request, String primitive, String capability,
+                                     Function<CodeSuggestionWire.Request, CodeSuggestionService.Prepared> prepare) {
+        String requestId = RequestIdFilter.current();
+        boolean stream = request != null && Boolean.TRUE.equals(request.stream());
+        Uni<Replies.Reply> reply = authorizer.require(primitive, capability)
+                .map(ignored -> prepare.apply(request))
+                .chain(prepared -> stream
+                        ? Uni.createFrom().item(Replies.Reply.stream(Replies.EVENT_STREAM,
+                                suggestions.stream(prepared, requestId)))
+                        : suggestions.answer(prepared, requestId).map(answer -> Replies.Reply.json(json, answer)));
+        return Replies.of(reply, requestId);
     }
 }

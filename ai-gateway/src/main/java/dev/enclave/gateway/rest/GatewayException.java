@@ -35,6 +35,10 @@ public class GatewayException extends RuntimeException {
                 Map.of("detail", List.of(Map.of("loc", List.of("body", field), "msg", message, "type", "value_error"))));
     }
 
+    public static GatewayException notFound(String detail) {
+        return new GatewayException(404, detail, Map.of("detail", detail));
+    }
+
     public static GatewayException modelServer(String detail) {
         return new GatewayException(MODEL_SERVER_ERROR, detail, Map.of("detail", detail));
     }

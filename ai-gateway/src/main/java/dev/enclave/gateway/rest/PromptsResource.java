@@ -1,47 +1,55 @@
 package dev.enclave.gateway.rest;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.enclave.gateway.security.UnitPrimitiveAuthorizer;
 import dev.enclave.gateway.service.ModelConfigurationCheck;
+import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
-import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
-
-import java.util.Map;
+import org.jboss.resteasy.reactive.RestMulti;
 
 /**
  * GitLab's prompt API. Prompt ids contain a slash that instances send encoded
  * ({@code model_configuration%2Fcheck}), so the id takes the rest of the path. Only the model
  * configuration check exists here; like GitLab's, it needs the {@code complete_code} unit primitive.
+ * With {@code stream: true} the model's reply comes as raw text, as code suggestions stream.
  */
 @Path("/v1/prompts")
 @Consumes(MediaType.APPLICATION_JSON)
-@Produces(MediaType.APPLICATION_JSON)
 public class PromptsResource {
 
     static final String CHECK_PRIMITIVE = "complete_code";
 
     private final UnitPrimitiveAuthorizer authorizer;
     private final ModelConfigurationCheck check;
+    private final ObjectMapper json;
 
-    public PromptsResource(UnitPrimitiveAuthorizer authorizer, ModelConfigurationCheck check) {
+    public PromptsResource(UnitPrimitiveAuthorizer authorizer, ModelConfigurationCheck check, ObjectMapper json) {
         this.authorizer = authorizer;
         this.check = check;
+        this.json = json;
     }
 
     /** Answers the model's text as a JSON string, as GitLab's gateway does. */
     @POST
     @Path("/{promptId: .+}")
-    public Response invoke(@PathParam("promptId") String promptId, PromptWire.Request request) {
+    public RestMulti<byte[]> invoke(@PathParam("promptId") String promptId, PromptWire.Request request) {
+        String requestId = RequestIdFilter.current();
+        Uni<Replies.Reply> reply;
         if (!ModelConfigurationCheck.PROMPT_ID.equals(promptId)) {
-            return Response.status(Response.Status.NOT_FOUND).type(MediaType.APPLICATION_JSON)
-                    .entity(Map.of("detail", "Prompt '" + promptId + "' not found")).build();
+            reply = Uni.createFrom().failure(GatewayException.notFound("Prompt '" + promptId + "' not found"));
+        } else if (request != null && Boolean.TRUE.equals(request.stream())) {
+            reply = authorizer.require(CHECK_PRIMITIVE, "'" + promptId + "'")
+                    .map(ignored -> Replies.Reply.stream(Replies.EVENT_STREAM, check.stream(request, requestId)));
+        } else {
+            reply = authorizer.require(CHECK_PRIMITIVE, "'" + promptId + "'")
+                    .chain(ignored -> check.check(request, requestId))
+                    .map(text -> Replies.Reply.json(json, TextNode.valueOf(text)));
         }
-        authorizer.require(CHECK_PRIMITIVE, "'" + promptId + "'");
-        return Response.ok(TextNode.valueOf(check.check(request)), MediaType.APPLICATION_JSON).build();
+        return Replies.of(reply, requestId);
     }
 }

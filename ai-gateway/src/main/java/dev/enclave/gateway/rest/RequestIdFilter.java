@@ -9,10 +9,15 @@ import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
-/** Carries {@code X-Request-ID} into every log line of a request and on to the next hop. */
+/**
+ * Carries {@code X-Request-ID} into every log line of a request and on to the next hop. On the
+ * event loop the MDC lives in the request's Vert.x context; code that logs from a stream's
+ * callbacks sets it again with {@link #withRequestId}.
+ */
 public class RequestIdFilter {
 
     public static final String HEADER = "X-Request-ID";
+    static final String MDC_KEY = "requestId";
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     @ServerRequestFilter(preMatching = true)
@@ -21,16 +26,39 @@ public class RequestIdFilter {
         if (id == null || !SAFE.matcher(id).matches()) {
             id = UUID.randomUUID().toString();
         }
-        MDC.put("requestId", id);
-        request.setProperty("requestId", id);
+        MDC.put(MDC_KEY, id);
+        request.setProperty(MDC_KEY, id);
     }
 
     @ServerResponseFilter
     public void echo(ContainerRequestContext request, ContainerResponseContext response) {
-        Object id = request.getProperty("requestId");
+        Object id = request.getProperty(MDC_KEY);
         if (id != null) {
             response.getHeaders().putSingle(HEADER, id);
         }
-        MDC.remove("requestId");
+        MDC.remove(MDC_KEY);
+    }
+
+    /** The current request's id, while its filters' MDC is in place (in the resource method). */
+    public static String current() {
+        Object id = MDC.get(MDC_KEY);
+        return id == null ? null : id.toString();
+    }
+
+    /** Runs {@code action} (a log call) with {@code requestId} in the MDC, restoring what was there. */
+    public static void withRequestId(String requestId, Runnable action) {
+        Object previous = MDC.get(MDC_KEY);
+        if (requestId != null) {
+            MDC.put(MDC_KEY, requestId);
+        }
+        try {
+            action.run();
+        } finally {
+            if (previous == null) {
+                MDC.remove(MDC_KEY);
+            } else {
+                MDC.put(MDC_KEY, previous);
+            }
+        }
     }
 }

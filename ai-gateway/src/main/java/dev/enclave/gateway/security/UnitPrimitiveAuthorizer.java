@@ -1,30 +1,48 @@
 package dev.enclave.gateway.security;
 
 import dev.enclave.gateway.rest.GatewayException;
+import io.quarkus.security.identity.CurrentIdentityAssociation;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 import java.util.Collection;
 
-/** Checks that the verified token carries the unit primitive an endpoint needs. */
+/**
+ * Checks that the verified token carries the unit primitive an endpoint needs. Reads the identity
+ * {@link GatewayAuthenticationFilter} already resolved, as a {@code Uni}: on the event loop the
+ * blocking accessors (an injected {@code JsonWebToken}) may not wait for it.
+ */
 @ApplicationScoped
 public class UnitPrimitiveAuthorizer {
 
-    private final JsonWebToken token;
+    private final CurrentIdentityAssociation identities;
 
-    public UnitPrimitiveAuthorizer(JsonWebToken token) {
-        this.token = token;
+    public UnitPrimitiveAuthorizer(CurrentIdentityAssociation identities) {
+        this.identities = identities;
     }
 
     /**
      * @param primitive  e.g. {@code complete_code}
      * @param capability words for the error, e.g. {@code code completions}
+     * @return fails with 403 when the token lacks {@code primitive}
      */
-    public void require(String primitive, String capability) {
-        Object scopes = token.getClaim("scopes");
-        if (!(scopes instanceof Collection<?> granted) || granted.stream().map(String::valueOf)
-                .map(s -> s.replace("\"", "")).noneMatch(primitive::equals)) {
-            throw GatewayException.forbidden("Unauthorized to access " + capability);
+    public Uni<Void> require(String primitive, String capability) {
+        return identities.getDeferredIdentity().onItem().transformToUni(identity -> {
+            if (!grants(identity, primitive)) {
+                return Uni.createFrom().failure(GatewayException.forbidden("Unauthorized to access " + capability));
+            }
+            return Uni.createFrom().voidItem();
+        });
+    }
+
+    private static boolean grants(SecurityIdentity identity, String primitive) {
+        if (identity == null || !(identity.getPrincipal() instanceof JsonWebToken token)) {
+            return false;
         }
+        Object scopes = token.getClaim("scopes");
+        return scopes instanceof Collection<?> granted && granted.stream().map(String::valueOf)
+                .map(s -> s.replace("\"", "")).anyMatch(primitive::equals);
     }
 }

@@ -1,5 +1,7 @@
 package dev.enclave.gateway.service;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enclave.gateway.client.AdapterWire;
 import dev.enclave.gateway.client.ModelAdapterClient;
 import dev.enclave.gateway.config.GatewayConfig;
@@ -7,6 +9,7 @@ import dev.enclave.gateway.prompt.ModelFamily;
 import dev.enclave.gateway.prompt.ModelPrompt;
 import dev.enclave.gateway.rest.ChatAgentWire;
 import dev.enclave.gateway.rest.GatewayException;
+import io.smallrye.mutiny.Multi;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.ArrayList;
@@ -26,14 +29,34 @@ public class ChatService {
     private final ModelAdapterClient adapter;
     private final ModelTargetResolver targets;
     private final GatewayConfig config;
+    private final ObjectMapper json;
 
-    public ChatService(ModelAdapterClient adapter, ModelTargetResolver targets, GatewayConfig config) {
+    public ChatService(ModelAdapterClient adapter, ModelTargetResolver targets, GatewayConfig config,
+                       ObjectMapper json) {
         this.adapter = adapter;
         this.targets = targets;
         this.config = config;
+        this.json = json;
     }
 
-    public String answer(ChatAgentWire.Request request) {
+    /**
+     * The answer as GitLab's agent events, one NDJSON line per delta as the model produces it.
+     * Always streamed from model-adapter: the events are the streaming format.
+     */
+    public Multi<byte[]> answer(ChatAgentWire.Request request, String requestId) {
+        AdapterWire.GenerateRequest call = prepare(request);
+        return AnswerStreams.agentEvents(adapter.stream(call, requestId), requestId, this::json);
+    }
+
+    private byte[] json(Object event) {
+        try {
+            return json.writeValueAsBytes(event);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write an agent event", e);
+        }
+    }
+
+    private AdapterWire.GenerateRequest prepare(ChatAgentWire.Request request) {
         if (request == null || request.messages() == null || request.messages().isEmpty()) {
             throw GatewayException.invalid("messages", "at least one message is required");
         }
@@ -57,7 +80,7 @@ public class ChatService {
         }
         AdapterWire.ModelTarget target = targets.resolve(model.provider(), model.endpoint(), model.identifier(),
                 model.apiKey());
-        return adapter.generate(new AdapterWire.GenerateRequest(target, null, conversation, MAX_ANSWER_TOKENS,
-                config.temperature(), false)).text();
+        return new AdapterWire.GenerateRequest(target, null, conversation, MAX_ANSWER_TOKENS, config.temperature(),
+                true);
     }
 }

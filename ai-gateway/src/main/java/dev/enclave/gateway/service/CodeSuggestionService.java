@@ -9,6 +9,8 @@ import dev.enclave.gateway.prompt.ModelFamily;
 import dev.enclave.gateway.prompt.ModelPrompt;
 import dev.enclave.gateway.rest.CodeSuggestionWire;
 import dev.enclave.gateway.rest.GatewayException;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;
@@ -34,40 +36,51 @@ public class CodeSuggestionService {
         this.config = config;
     }
 
-    public CodeSuggestionWire.Response complete(CodeSuggestionWire.Request original) {
+    /** A validated call to the model: what to send, and how to name the model in the answer. */
+    public record Prepared(AdapterWire.GenerateRequest call, CodeSuggestionWire.Model model) {
+    }
+
+    public Prepared prepareCompletion(CodeSuggestionWire.Request original) {
         CodeSuggestionWire.CurrentFile file = requireFile(original);
         CodeSuggestionWire.Request request = withOwnModelIfNoneNamed(original);
         ModelFamily family = requireFamily(request.modelName());
         String lang = LanguageDetector.fromFileName(file.fileName());
         ModelPrompt prompt = prompts.completion(family, file.fileName(), lang, file.contentAboveCursor(),
                 file.contentBelowCursor());
-        return call(request, prompt, config.completionMaxTokens(), lang);
+        return prepare(request, prompt, config.completionMaxTokens(), lang);
     }
 
-    public CodeSuggestionWire.Response generate(CodeSuggestionWire.Request original) {
+    public Prepared prepareGeneration(CodeSuggestionWire.Request original) {
         CodeSuggestionWire.CurrentFile file = requireFile(original);
         CodeSuggestionWire.Request request = withOwnModelIfNoneNamed(original);
         requireFamily(request.modelName());
         String lang = LanguageDetector.fromFileName(file.fileName());
         ModelPrompt prompt = prompts.generation(file.fileName(), lang, file.contentAboveCursor(),
                 file.contentBelowCursor(), request.userInstruction());
-        return call(request, prompt, config.generationMaxTokens(), lang);
+        return prepare(request, prompt, config.generationMaxTokens(), lang);
     }
 
-    private CodeSuggestionWire.Response call(CodeSuggestionWire.Request request, ModelPrompt prompt, int maxTokens,
-                                             String lang) {
+    /** The whole answer in GitLab's JSON shape. */
+    public Uni<CodeSuggestionWire.Response> answer(Prepared prepared, String requestId) {
+        return adapter.generate(prepared.call(), requestId).map(answer -> new CodeSuggestionWire.Response(
+                UUID.randomUUID().toString(), prepared.model(), "text_completion", Instant.now().getEpochSecond(),
+                List.of(new CodeSuggestionWire.Choice(answer.text(), 0, answer.finishReason()))));
+    }
+
+    /** {@code stream: true}: the raw generated text, piece by piece as the model produces it. */
+    public Multi<byte[]> stream(Prepared prepared, String requestId) {
+        return AnswerStreams.rawText(adapter.stream(prepared.call(), requestId), requestId);
+    }
+
+    private Prepared prepare(CodeSuggestionWire.Request request, ModelPrompt prompt, int maxTokens, String lang) {
         AdapterWire.ModelTarget target = targets.resolve(request.modelProvider(), request.modelEndpoint(),
                 request.modelIdentifier(), request.modelApiKey());
         AdapterWire.GenerateRequest call = prompt instanceof ModelPrompt.Chat chat
                 ? new AdapterWire.GenerateRequest(target, null, chat.messages(), maxTokens, config.temperature(), false)
                 : new AdapterWire.GenerateRequest(target, ((ModelPrompt.Completion) prompt).prompt(), null, maxTokens,
                         config.temperature(), false);
-        AdapterWire.GenerateResponse answer = adapter.generate(call);
-        return new CodeSuggestionWire.Response(UUID.randomUUID().toString(),
-                new CodeSuggestionWire.Model(request.modelProvider() == null ? "litellm" : request.modelProvider(),
-                        target.identifier(), lang),
-                "text_completion", Instant.now().getEpochSecond(),
-                List.of(new CodeSuggestionWire.Choice(answer.text(), 0, answer.finishReason())));
+        return new Prepared(call, new CodeSuggestionWire.Model(
+                request.modelProvider() == null ? "litellm" : request.modelProvider(), target.identifier(), lang));
     }
 
     /** A request that names no model endpoint goes to this gateway's own model, when it has one. */
