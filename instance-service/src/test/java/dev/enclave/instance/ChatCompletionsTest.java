@@ -102,4 +102,40 @@ class ChatCompletionsTest {
         given().header("PRIVATE-TOKEN", seatless).contentType(ContentType.JSON).body(Map.of("content", "hi"))
                 .post("/api/v4/chat/completions").then().statusCode(403);
     }
+
+    @Test
+    void anErrorEventFromTheGatewayIsAServiceUnavailableThatSaysSo() {
+        FakeTokenServiceAndGateway.server.stubFor(post(urlEqualTo("/gateway/v2/chat/agent")).willReturn(aResponse()
+                .withHeader("Content-Type", "application/x-ndjson")
+                .withBody("{\"type\":\"final_answer_delta\",\"data\":{\"text\":\"Use \"}}\n"
+                        + "{\"type\":\"error\",\"data\":{\"message\":\"model_server_error: upstream 500\","
+                        + "\"retryable\":false}}\n")));
+        chat(Map.of("content", "How do I undo a commit?")).then().statusCode(503)
+                .header("X-GitLab-Error-Origin", "monolith")
+                .body("message", org.hamcrest.Matchers.allOf(
+                        org.hamcrest.Matchers.startsWith("503 Service Unavailable - AI gateway: the chat failed"),
+                        org.hamcrest.Matchers.containsString("model_server_error: upstream 500")));
+    }
+
+    @Test
+    void gatewayRefusalsKeepTheirStatusAndServerErrorsAreServiceUnavailable() {
+        FakeTokenServiceAndGateway.server.stubFor(post(urlEqualTo("/gateway/v2/chat/agent")).willReturn(aResponse()
+                .withStatus(403).withHeader("Content-Type", "application/json")
+                .withBody("{\"detail\":\"Unauthorized to access duo chat\"}")));
+        chat(Map.of("content", "hi")).then().statusCode(403)
+                .body("message", org.hamcrest.Matchers.containsString("Unauthorized to access duo chat"));
+        FakeTokenServiceAndGateway.server.stubFor(post(urlEqualTo("/gateway/v2/chat/agent")).willReturn(aResponse()
+                .withStatus(500).withBody("boom")));
+        chat(Map.of("content", "hi")).then().statusCode(503)
+                .body("message", equalTo("500 - AI gateway: boom"));
+    }
+
+    @Test
+    void unreachableGatewayIsServiceUnavailableNamingIt() {
+        FakeTokenServiceAndGateway.server.stubFor(post(urlEqualTo("/gateway/v2/chat/agent")).willReturn(aResponse()
+                .withFault(com.github.tomakehurst.wiremock.http.Fault.CONNECTION_RESET_BY_PEER)));
+        chat(Map.of("content", "hi")).then().statusCode(503)
+                .header("X-GitLab-Error-Origin", "monolith")
+                .body("message", org.hamcrest.Matchers.containsString("AI gateway at"));
+    }
 }

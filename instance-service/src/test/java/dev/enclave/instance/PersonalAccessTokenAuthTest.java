@@ -86,4 +86,49 @@ class PersonalAccessTokenAuthTest {
     void tokensAreIssuedWithTheGitLabPrefix() {
         org.assertj.core.api.Assertions.assertThat(data.token(Set.of("api"))).startsWith("glpat-").hasSize(38);
     }
+
+    @Test
+    void tokenRevokedThroughTheApiIsRefusedOnTheVeryNextRequest() {
+        User user = data.user(User.ACTIVE);
+        String token = data.token(user, Set.of("api"), LocalDate.now().plusDays(1));
+        String admin = data.token(data.admin(), Set.of("api"), LocalDate.now().plusDays(1));
+        long id = ((Number) given().header("PRIVATE-TOKEN", token).get("/api/v4/personal_access_tokens/self")
+                .then().statusCode(200).extract().path("id")).longValue();
+        // Used again: now it is answered from the cache.
+        given().header("PRIVATE-TOKEN", token).get("/api/v4/user").then().statusCode(200);
+
+        given().header("PRIVATE-TOKEN", admin).delete("/api/v4/personal_access_tokens/" + id).then().statusCode(204);
+
+        given().header("PRIVATE-TOKEN", token).get("/api/v4/user").then().statusCode(401)
+                .body("message", equalTo("401 Unauthorized"));
+        given().header("Authorization", "Bearer " + token).get("/api/v4/user").then().statusCode(401);
+    }
+
+    @Test
+    void revokingOneTokenLeavesTheOwnersOtherTokensWorking() {
+        User user = data.user(User.ACTIVE);
+        String revoked = data.token(user, Set.of("api"), LocalDate.now().plusDays(1));
+        String kept = data.token(user, Set.of("api"), LocalDate.now().plusDays(1));
+        given().header("PRIVATE-TOKEN", kept).get("/api/v4/user").then().statusCode(200);
+        given().header("PRIVATE-TOKEN", revoked).delete("/api/v4/personal_access_tokens/self").then().statusCode(204);
+        given().header("PRIVATE-TOKEN", revoked).get("/api/v4/user").then().statusCode(401);
+        given().header("PRIVATE-TOKEN", kept).get("/api/v4/user").then().statusCode(200);
+    }
+
+    @Test
+    void enforcingCompositeIdentityStopsTheAccountsCachedPlainTokensAtOnce() {
+        String admin = data.token(data.admin(), Set.of("api"), LocalDate.now().plusDays(1));
+        data.paidLicense();
+        long account = ((Number) given().header("PRIVATE-TOKEN", admin).contentType("application/json").body("{}")
+                .post("/api/v4/service_accounts").then().statusCode(201).extract().path("id")).longValue();
+        String pat = given().header("PRIVATE-TOKEN", admin).contentType("application/json")
+                .body("{\"name\":\"bot\",\"scopes\":[\"api\"]}")
+                .post("/api/v4/users/" + account + "/personal_access_tokens").then().statusCode(201)
+                .extract().path("token");
+        given().header("PRIVATE-TOKEN", pat).get("/api/v4/user").then().statusCode(200);
+        given().header("PRIVATE-TOKEN", admin).contentType("application/json")
+                .body("{\"composite_identity_enforced\":true}").put("/api/v4/users/" + account)
+                .then().statusCode(200);
+        given().header("PRIVATE-TOKEN", pat).get("/api/v4/user").then().statusCode(401);
+    }
 }

@@ -7,6 +7,7 @@ import dev.enclave.instance.domain.PersonalAccessToken;
 import dev.enclave.instance.domain.SelfHostedModel;
 import dev.enclave.instance.domain.User;
 import dev.enclave.instance.security.PersonalAccessTokens;
+import dev.enclave.instance.service.Licensing;
 import dev.enclave.instance.service.SelfHostedModels;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,10 +23,12 @@ public class TestData {
 
     private final PersonalAccessTokens tokens;
     private final SelfHostedModels models;
+    private final Licensing licensing;
 
-    public TestData(PersonalAccessTokens tokens, SelfHostedModels models) {
+    public TestData(PersonalAccessTokens tokens, SelfHostedModels models, Licensing licensing) {
         this.tokens = tokens;
         this.models = models;
+        this.licensing = licensing;
     }
 
     public User user(String state) {
@@ -61,6 +64,8 @@ public class TestData {
             license.tier = License.ULTIMATE;
             license.duoEnterpriseSeats = 1000;
         });
+        // Written around the API: drop the cached tier as the API would.
+        licensing.invalidate();
     }
 
     /** A paid licence with plenty of seats, and a seat for this user. */
@@ -74,6 +79,7 @@ public class TestData {
                 seat.persist();
             }
         });
+        licensing.invalidate();
     }
 
     public String token(Set<String> scopes) {
@@ -83,6 +89,7 @@ public class TestData {
     public void revokeAll(User user) {
         QuarkusTransaction.requiringNew().run(() ->
                 PersonalAccessToken.update("revoked = true where user.id = ?1", user.id));
+        tokens.evictUser(user.id);
     }
 
     public SelfHostedModel model(String apiKey) {

@@ -43,6 +43,41 @@ public interface InstanceConfig {
     /** Settings and feature routing are re-read at least this often. */
     Duration settingsCacheTtl();
 
+    /**
+     * How long a resolved personal access token is kept in memory. A token revoked (or its owner
+     * blocked) through this replica stops working at once; on other replicas within this bound.
+     * Zero turns the cache off.
+     */
+    Duration patCacheTtl();
+
+    /** Upper bound on cached personal access tokens (entries beyond it are simply not cached). */
+    int patCacheMaxSize();
+
+    /** Connections kept per AI gateway (origin) by the non-blocking HTTP client. */
+    int gatewayMaxConnections();
+
+    /** GitLab's per-user throttles on the AI endpoints (GitLab's values by default). */
+    RateLimits rateLimits();
+
+    interface RateLimits {
+        /** {@code POST /code_suggestions/completions}. */
+        Limit codeSuggestions();
+
+        /** {@code POST /code_suggestions/direct_access}. */
+        Limit directAccess();
+
+        /** {@code POST /chat/completions}. */
+        Limit chat();
+    }
+
+    interface Limit {
+        /** Requests allowed per user in one window. */
+        int requests();
+
+        /** The window, starting at the user's first request in it. */
+        Duration per();
+    }
+
     Egress egress();
 
     interface Egress {

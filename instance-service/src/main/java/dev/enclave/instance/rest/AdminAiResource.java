@@ -8,6 +8,8 @@ import dev.enclave.instance.service.AiCatalog;
 import dev.enclave.instance.service.AiSettingsService;
 import dev.enclave.instance.service.ModelConnectionCheck;
 import dev.enclave.instance.service.SelfHostedModels;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -139,7 +141,8 @@ public class AdminAiResource {
     /** Sends a real request through gateway and adapter to the model: {@code {success, message, errors}}. */
     @POST
     @Path("/self_hosted_models/{id}/connection_check")
-    public ModelConnectionCheck.Result check(@PathParam("id") long id) {
+    @Blocking
+    public Uni<ModelConnectionCheck.Result> check(@PathParam("id") long id) {
         currentUser.requireAdmin();
         return connectionCheck.check(models.find(id));
     }
@@ -147,7 +150,8 @@ public class AdminAiResource {
     /** Checks fields before saving them (the key too, if given). */
     @POST
     @Path("/self_hosted_models/connection_check")
-    public ModelConnectionCheck.Result checkUnsaved(ModelFields body) {
+    @Blocking
+    public Uni<ModelConnectionCheck.Result> checkUnsaved(ModelFields body) {
         currentUser.requireAdmin();
         return connectionCheck.check(UsersResource.require(body).fields());
     }

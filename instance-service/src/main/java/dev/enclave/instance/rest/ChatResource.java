@@ -6,6 +6,8 @@ import dev.enclave.instance.security.Actor;
 import dev.enclave.instance.security.CurrentUser;
 import dev.enclave.instance.security.RequiredScopes;
 import dev.enclave.instance.service.ChatCompletions;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -32,15 +34,17 @@ public class ChatResource {
         this.currentUser = currentUser;
     }
 
+    /** Checks on a worker ({@code @Blocking}); the worker is free again while the gateway answers. */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public Response chat(ChatRequest body) {
+    @Blocking
+    public Uni<Response> chat(ChatRequest body) {
         ChatRequest request = UsersResource.require(body);
         Actor actor = currentUser.actor();
-        String answer = chat.answer(actor, actor.isComposite() ? actor.scopedUser() : actor.user(),
-                new ChatCompletions.Request(request.content(), request.resourceType(), request.resourceId(),
-                        request.refererUrl(), request.clientSubscriptionId()));
-        return Response.status(Response.Status.CREATED).entity(new TextNode(answer)).build();
+        return chat.answer(actor, actor.isComposite() ? actor.scopedUser() : actor.user(),
+                        new ChatCompletions.Request(request.content(), request.resourceType(), request.resourceId(),
+                                request.refererUrl(), request.clientSubscriptionId()))
+                .map(answer -> Response.status(Response.Status.CREATED).entity(new TextNode(answer)).build());
     }
 }

@@ -16,6 +16,9 @@ import dev.enclave.instance.service.CodeSuggestionsService;
 import dev.enclave.instance.service.DirectAccess;
 import dev.enclave.instance.service.FeatureRouter;
 import dev.enclave.instance.service.Licensing;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -25,7 +28,10 @@ import jakarta.ws.rs.core.Response;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import org.jboss.logging.MDC;
+import org.jboss.resteasy.reactive.RestMulti;
 
 @Path("/api/v4/code_suggestions")
 @RequiredScopes({"api", "ai_features"})
@@ -63,16 +69,33 @@ public class CodeSuggestionsResource {
         this.json = json;
     }
 
+    /**
+     * Runs its checks on a worker ({@code @Blocking}: token, licence, routing, validation), then
+     * returns at once; the worker is free while the gateway works. The answer is the gateway's
+     * status and content type with its body passed through piece by piece: the whole JSON for a
+     * plain request, the raw text chunks as they arrive for {@code stream: true}. No
+     * {@code @Produces}: a {@link RestMulti} without one is written as raw bytes (never as SSE
+     * frames), under the content type set here.
+     */
     @POST
     @Path("/completions")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response completions(byte[] raw) throws IOException {
+    @Blocking
+    public Multi<byte[]> completions(byte[] raw) throws IOException {
         JsonNode body = raw.length == 0 ? null : json.readTree(raw);
         if (!(body instanceof ObjectNode object)) {
             throw ApiException.badRequest("current_file is missing");
         }
-        CodeSuggestionsService.Forwarded answer = suggestions.complete(aiUser(), object, raw.length);
-        return Response.status(answer.status()).type(answer.contentType()).entity(answer.body()).build();
+        Uni<CodeSuggestionsService.Forwarded> answer = suggestions.complete(aiUser(), object, raw.length);
+        Object requestId = MDC.get("requestId");
+        return RestMulti.fromUniResponse(answer, CodeSuggestionsService.Forwarded::body, forwarded -> {
+            Map<String, List<String>> headers = new java.util.LinkedHashMap<>();
+            headers.put("Content-Type", List.of(forwarded.contentType()));
+            if (requestId != null) {
+                headers.put(RequestIdFilter.HEADER, List.of(requestId.toString()));
+            }
+            return headers;
+        }, CodeSuggestionsService.Forwarded::status);
     }
 
     @POST

@@ -2,7 +2,9 @@ package dev.enclave.instance.security;
 
 import dev.enclave.instance.domain.PersonalAccessToken;
 import dev.enclave.instance.domain.User;
+import dev.enclave.instance.config.InstanceConfig;
 import dev.enclave.instance.rest.ApiException;
+import dev.enclave.instance.service.AfterCommit;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
@@ -11,13 +13,23 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** Issues {@code glpat-} tokens (shown once, stored as a digest) and resolves presented ones. */
+/**
+ * Issues {@code glpat-} tokens (shown once, stored as a digest) and resolves presented ones.
+ * Resolved tokens are kept in memory for {@code enclave.instance.pat-cache-ttl}, keyed by the
+ * digest (never the token): revoking a token or blocking its owner through this replica evicts
+ * at once, an expired token is refused on the day after its last day, and other replicas follow
+ * within the TTL.
+ */
 @ApplicationScoped
 public class PersonalAccessTokens {
 
@@ -33,11 +45,60 @@ public class PersonalAccessTokens {
         }
     }
 
+    /** What the request path needs of a token and its owner, copied out of the persistence context. */
+    private record Snapshot(long id, String name, String scopes, LocalDate expiresAt, Instant createdAt,
+                            Instant lastUsedAt, long userId, String username, String userName, String email,
+                            String state, boolean admin, boolean bot, boolean compositeIdentityEnforced,
+                            Instant userCreatedAt) {
+
+        static Snapshot of(PersonalAccessToken t) {
+            User u = t.user;
+            return new Snapshot(t.id, t.name, t.scopes, t.expiresAt, t.createdAt, t.lastUsedAt, u.id, u.username,
+                    u.name, u.email, u.state, u.admin, u.bot, u.compositeIdentityEnforced, u.createdAt);
+        }
+
+        /** A fresh detached copy per request, so that no request sees another's changes to it. */
+        PersonalAccessToken materialize() {
+            User user = new User();
+            user.id = userId;
+            user.username = username;
+            user.name = userName;
+            user.email = email;
+            user.state = state;
+            user.admin = admin;
+            user.bot = bot;
+            user.compositeIdentityEnforced = compositeIdentityEnforced;
+            user.createdAt = userCreatedAt;
+            PersonalAccessToken token = new PersonalAccessToken();
+            token.id = id;
+            token.user = user;
+            token.name = name;
+            token.scopes = scopes;
+            token.expiresAt = expiresAt;
+            token.revoked = false;
+            token.createdAt = createdAt;
+            token.lastUsedAt = lastUsedAt;
+            return token;
+        }
+    }
+
+    private record Cached(Snapshot token, long untilMillis) {
+    }
+
     private final SecureRandom random = new SecureRandom();
     private final Clock clock;
+    private final AfterCommit afterCommit;
+    private final long cacheTtlMillis;
+    private final int cacheMaxSize;
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    /** Bumped on every eviction: a lookup that raced with one does not cache what it read. */
+    private final AtomicLong evictions = new AtomicLong();
 
-    public PersonalAccessTokens(Clock clock) {
+    public PersonalAccessTokens(Clock clock, InstanceConfig config, AfterCommit afterCommit) {
         this.clock = clock;
+        this.afterCommit = afterCommit;
+        this.cacheTtlMillis = config.patCacheTtl().toMillis();
+        this.cacheMaxSize = config.patCacheMaxSize();
     }
 
     /** Scopes a personal access token may carry. */
@@ -79,6 +140,23 @@ public class PersonalAccessTokens {
             throw ApiException.notFound("Personal access token");
         }
         token.revoked = true;
+        evictToken(token.id);
+    }
+
+    /** Forgets a cached token at once on this replica (and again after the surrounding commit). */
+    public void evictToken(long tokenId) {
+        afterCommit.evict(() -> {
+            evictions.incrementAndGet();
+            cache.values().removeIf(c -> c.token().id() == tokenId);
+        });
+    }
+
+    /** Forgets every cached token of a user (blocked, deactivated, changed): at once on this replica. */
+    public void evictUser(long userId) {
+        afterCommit.evict(() -> {
+            evictions.incrementAndGet();
+            cache.values().removeIf(c -> c.token().userId() == userId);
+        });
     }
 
     public boolean isActive(PersonalAccessToken token) {
@@ -106,9 +184,37 @@ public class PersonalAccessTokens {
         if (presented == null || presented.isBlank()) {
             return Optional.empty();
         }
-        LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
-        return PersonalAccessToken.findByDigest(digest(presented.trim()))
+        Instant now = clock.instant();
+        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+        String digest = digest(presented.trim());
+        Cached cached = cache.get(digest);
+        if (cached != null) {
+            Snapshot token = cached.token();
+            if (now.toEpochMilli() < cached.untilMillis()
+                    && (token.expiresAt() == null || !today.isAfter(token.expiresAt()))) {
+                return Optional.of(token.materialize());
+            }
+            cache.remove(digest, cached);
+        }
+        long epoch = evictions.get();
+        Optional<PersonalAccessToken> found = PersonalAccessToken.findByDigest(digest)
                 .filter(t -> !t.revoked && !t.isExpired(today) && t.user.isActive());
+        if (found.isPresent() && cacheTtlMillis > 0 && hasRoom(now.toEpochMilli())) {
+            cache.put(digest, new Cached(Snapshot.of(found.get()), now.toEpochMilli() + cacheTtlMillis));
+            if (evictions.get() != epoch) {
+                // An eviction ran while we read: what we read may predate it.
+                cache.remove(digest);
+            }
+        }
+        return found;
+    }
+
+    private boolean hasRoom(long nowMillis) {
+        if (cache.size() < cacheMaxSize) {
+            return true;
+        }
+        cache.values().removeIf(c -> c.untilMillis() <= nowMillis);
+        return cache.size() < cacheMaxSize;
     }
 
     static String digest(String token) {

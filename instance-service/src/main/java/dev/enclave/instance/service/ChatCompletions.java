@@ -12,18 +12,23 @@ import dev.enclave.instance.rest.ApiException;
 import dev.enclave.instance.security.Actor;
 import dev.enclave.instance.security.Authorizer;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * {@code POST /chat/completions}: Duo Chat through the gateway chosen for {@code duo_chat}; the
- * gateway's NDJSON events are joined into the bare JSON string GitLab answers with.
+ * gateway's NDJSON events are joined into the bare JSON string GitLab answers with. The checks run
+ * on the caller's worker; the gateway call and the reading of its events hold no thread, and an
+ * {@code error} event from the gateway becomes a 503 naming the gateway's message.
  */
 @ApplicationScoped
 public class ChatCompletions {
@@ -66,8 +71,8 @@ public class ChatCompletions {
         this.json = json;
     }
 
-    public String answer(Actor actor, User aiUser, Request request) {
-        long retryAfter = rateLimiter.acquire(RateLimiter.CHAT, aiUser.id);
+    public Uni<String> answer(Actor actor, User aiUser, Request request) {
+        long retryAfter = rateLimiter.acquire(RateLimiter.Bucket.CHAT, aiUser.id);
         if (retryAfter > 0) {
             throw ApiException.tooManyRequests(retryAfter);
         }
@@ -93,26 +98,94 @@ public class ChatCompletions {
                     ApiException.unavailable("duo_chat is routed to the cloud AI gateway, but no cloud gateway URL is "
                             + "configured"));
         }
-        if (settings.current().verboseAiLogs()) {
-            LOG.infof("Duo Chat request from user %d: %s", aiUser.id, request.content());
+        AiSettingsService.Effective current = settings.current();
+        boolean verbose = current.verboseAiLogs();
+        long userId = aiUser.id;
+        if (verbose) {
+            LOG.infof("Duo Chat request from user %d: %s", userId, request.content());
         }
+        Map<String, String> callHeaders;
+        byte[] payload;
         try {
-            TokenServiceClient.AiToken token = tokens.tokenFor(List.of("duo_chat"));
-            AiGatewayClient.GatewayResponse response = gateway.post(gatewayUrl, "/v2/chat/agent",
-                    headers.forCall(aiUser, token), json.writeValueAsBytes(body), settings.current().gatewayTimeout());
-            if (response.status() != 200) {
-                throw ApiException.of(response.status() >= 500 ? 503 : response.status(), response.status()
-                        + " - AI gateway: " + new String(response.body(), StandardCharsets.UTF_8));
-            }
-            String answer = joinEvents(response.body());
-            if (settings.current().verboseAiLogs()) {
-                LOG.infof("Duo Chat answer to user %d: %s", aiUser.id, answer);
-            }
-            return answer;
-        } catch (TokenServiceClient.TokenServiceException | AiGatewayClient.GatewayUnavailableException e) {
+            callHeaders = headers.forCall(aiUser, tokens.tokenFor(List.of("duo_chat")));
+            payload = json.writeValueAsBytes(body);
+        } catch (TokenServiceClient.TokenServiceException e) {
             throw ApiException.unavailable(e.getMessage());
         } catch (IOException e) {
-            throw ApiException.unavailable("the AI gateway's answer is not NDJSON: " + e.getMessage());
+            throw ApiException.unavailable("cannot encode the chat request: " + e.getMessage());
+        }
+        Duration timeout = current.gatewayTimeout();
+        return gateway.stream(gatewayUrl, "/v2/chat/agent", callHeaders, payload, timeout)
+                .onItem().<String>transformToUni(response -> {
+                    if (response.status() != 200) {
+                        return response.body().collect().in(ByteArrayOutputStream::new, ByteArrayOutputStream::writeBytes)
+                                .onItem().transformToUni(error -> Uni.createFrom().<String>failure(ApiException.of(
+                                        response.status() >= 500 ? 503 : response.status(), response.status()
+                                                + " - AI gateway: " + error.toString(StandardCharsets.UTF_8))));
+                    }
+                    // Events are read as they arrive; an error event fails the collection, which
+                    // cancels the stream and closes the gateway connection.
+                    return response.body().collect().in(() -> new EventJoiner(json), EventJoiner::accept)
+                            .map(EventJoiner::finish);
+                })
+                .onItem().invoke(answer -> {
+                    if (verbose) {
+                        LOG.infof("Duo Chat answer to user %d: %s", userId, answer);
+                    }
+                })
+                .onFailure(AiGatewayClient.GatewayUnavailableException.class)
+                .transform(e -> ApiException.unavailable(e.getMessage()));
+    }
+
+    /**
+     * Joins the {@code data.text} of the gateway's NDJSON events, line by line as bytes arrive (a
+     * line, or a UTF-8 character, may be split across pieces: lines are cut at the newline byte).
+     */
+    static final class EventJoiner {
+        private final ObjectMapper json;
+        private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+        private final StringBuilder answer = new StringBuilder();
+
+        EventJoiner(ObjectMapper json) {
+            this.json = json;
+        }
+
+        void accept(byte[] chunk) {
+            int lineStart = 0;
+            for (int i = 0; i < chunk.length; i++) {
+                if (chunk[i] == '\n') {
+                    pending.write(chunk, lineStart, i - lineStart);
+                    line(pending.toByteArray());
+                    pending.reset();
+                    lineStart = i + 1;
+                }
+            }
+            pending.write(chunk, lineStart, chunk.length - lineStart);
+        }
+
+        String finish() {
+            line(pending.toByteArray());
+            return answer.toString();
+        }
+
+        private void line(byte[] bytes) {
+            String line = new String(bytes, StandardCharsets.UTF_8);
+            if (line.isBlank()) {
+                return;
+            }
+            JsonNode event;
+            try {
+                event = json.readTree(line);
+            } catch (IOException e) {
+                throw ApiException.unavailable("the AI gateway's answer is not NDJSON: " + e.getMessage());
+            }
+            if ("error".equals(event.path("type").asText())) {
+                JsonNode data = event.path("data");
+                String message = data.path("message").asText(event.path("message").asText(
+                        event.path("error").asText("no message")));
+                throw ApiException.unavailable("AI gateway: the chat failed: " + message);
+            }
+            answer.append(event.path("data").path("text").asText(""));
         }
     }
 
@@ -167,18 +240,6 @@ public class ChatCompletions {
             // This instance hosts no epics, merge requests, commits, builds or work items.
             default -> throw ApiException.notFound(null);
         }
-    }
-
-    private String joinEvents(byte[] ndjson) throws IOException {
-        StringBuilder answer = new StringBuilder();
-        for (String line : new String(ndjson, StandardCharsets.UTF_8).split("\n")) {
-            if (line.isBlank()) {
-                continue;
-            }
-            JsonNode event = json.readTree(line);
-            answer.append(event.path("data").path("text").asText(""));
-        }
-        return answer.toString();
     }
 
     private static String nullToEmpty(String s) {

@@ -4,18 +4,27 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.enclave.instance.client.AiGatewayClient;
 import dev.enclave.instance.client.TokenServiceClient;
+import dev.enclave.instance.config.InstanceConfig;
 import dev.enclave.instance.domain.User;
 import dev.enclave.instance.rest.ApiException;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * {@code POST /code_suggestions/completions}: validates the body as GitLab does, routes the
  * feature, and forwards to the chosen AI gateway with a self-issued token.
+ * <p>
+ * {@link #complete} does the blocking part (cached checks, the AI token) on the caller's worker
+ * thread and throws {@link ApiException} for refusals; what it returns is the non-blocking
+ * gateway call, which holds no thread while the gateway works. With {@code stream: true} the
+ * gateway's raw text chunks are passed on as they arrive.
  */
 @ApplicationScoped
 public class CodeSuggestionsService {
@@ -32,8 +41,12 @@ public class CodeSuggestionsService {
     private static final List<String> INSTANCE_OWNED_FIELDS = List.of("model_provider", "model_endpoint",
             "model_api_key", "model_identifier", "model_name", "prompt_version", "prompt", "prompt_id");
 
-    public record Forwarded(int status, String contentType, byte[] body) {
+    /** The gateway's status, content type and body (streamed, or its whole JSON answer as one piece). */
+    public record Forwarded(int status, String contentType, Multi<byte[]> body) {
     }
+
+    /** What editors get for a streamed suggestion: raw text, under GitLab's content type. */
+    public static final String STREAM_CONTENT_TYPE = "text/event-stream";
 
     private final FeatureRouter router;
     private final AiTokenCache tokens;
@@ -42,11 +55,13 @@ public class CodeSuggestionsService {
     private final Licensing licensing;
     private final RateLimiter rateLimiter;
     private final AiSettingsService settings;
+    private final InstanceConfig config;
 
     public CodeSuggestionsService(FeatureRouter router, AiTokenCache tokens, AiGatewayClient gateway,
                                   GatewayHeaders headers, Licensing licensing, RateLimiter rateLimiter,
-                                  AiSettingsService settings) {
+                                  AiSettingsService settings, InstanceConfig config) {
         this.settings = settings;
+        this.config = config;
         this.rateLimiter = rateLimiter;
         this.headers = headers;
         this.licensing = licensing;
@@ -55,8 +70,8 @@ public class CodeSuggestionsService {
         this.gateway = gateway;
     }
 
-    public Forwarded complete(User user, ObjectNode body, int bodyBytes) {
-        long retryAfter = rateLimiter.acquire(RateLimiter.CODE_SUGGESTIONS, user.id);
+    public Uni<Forwarded> complete(User user, ObjectNode body, int bodyBytes) {
+        long retryAfter = rateLimiter.acquire(RateLimiter.Bucket.CODE_SUGGESTIONS, user.id);
         if (retryAfter > 0) {
             throw ApiException.tooManyRequests(retryAfter);
         }
@@ -101,21 +116,39 @@ public class CodeSuggestionsService {
         }
         String path = generation ? "/v2/code/generations" : "/v2/code/completions";
         boolean verbose = settings.current().verboseAiLogs();
+        long userId = user.id;
         if (verbose) {
-            LOG.infof("%s request from user %d: %s", feature, user.id, body.path("current_file"));
+            LOG.infof("%s request from user %d: %s", feature, userId, body.path("current_file"));
         }
-        try {
-            AiGatewayClient.GatewayResponse response = gateway.post(gatewayUrl, path, headers.forCall(user, token),
-                    body.toString().getBytes(StandardCharsets.UTF_8));
-            if (verbose) {
-                LOG.infof("%s answer to user %d: %d %s", feature, user.id, response.status(),
-                        new String(response.body(), StandardCharsets.UTF_8));
-            }
-            return new Forwarded(response.status(), response.contentType(), response.body());
-        } catch (AiGatewayClient.GatewayUnavailableException e) {
+        Map<String, String> callHeaders = headers.forCall(user, token);
+        byte[] payload = body.toString().getBytes(StandardCharsets.UTF_8);
+        boolean stream = body.path("stream").asBoolean(false);
+        Uni<Forwarded> answer;
+        if (stream) {
+            answer = gateway.stream(gatewayUrl, path, callHeaders, payload, config.gatewayTimeout()).map(response -> {
+                if (verbose) {
+                    LOG.infof("%s answer to user %d: %d, streamed", feature, userId, response.status());
+                }
+                boolean ok = response.status() / 100 == 2;
+                // A break after the head went out can only end the response; say why in the log.
+                Multi<byte[]> chunks = response.body().onFailure().invoke(e ->
+                        LOG.warnf("%s stream to user %d ended early: %s", feature, userId, e.getMessage()));
+                return new Forwarded(response.status(), ok ? STREAM_CONTENT_TYPE : response.contentType(), chunks);
+            });
+        } else {
+            answer = gateway.post(gatewayUrl, path, callHeaders, payload, config.gatewayTimeout()).map(response -> {
+                if (verbose) {
+                    LOG.infof("%s answer to user %d: %d %s", feature, userId, response.status(),
+                            new String(response.body(), StandardCharsets.UTF_8));
+                }
+                return new Forwarded(response.status(), response.contentType(),
+                        Multi.createFrom().item(response.body()));
+            });
+        }
+        return answer.onFailure(AiGatewayClient.GatewayUnavailableException.class).transform(e -> {
             LOG.warnf("%s: %s", feature, e.getMessage());
-            throw ApiException.unavailable(e.getMessage());
-        }
+            return ApiException.unavailable(e.getMessage());
+        });
     }
 
     private static void validate(ObjectNode body) {

@@ -43,7 +43,7 @@ public class DirectAccess {
     }
 
     public Grant grant(User user) {
-        long retryAfter = rateLimiter.acquire(RateLimiter.DIRECT_ACCESS, user.id);
+        long retryAfter = rateLimiter.acquire(RateLimiter.Bucket.DIRECT_ACCESS, user.id);
         if (retryAfter > 0) {
             throw ApiException.tooManyRequests(retryAfter);
         }

@@ -1,5 +1,6 @@
 package dev.enclave.instance.service;
 
+import dev.enclave.instance.config.InstanceConfig;
 import dev.enclave.instance.domain.DuoSeatAssignment;
 import dev.enclave.instance.domain.License;
 import dev.enclave.instance.domain.User;
@@ -10,21 +11,51 @@ import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 
 import java.time.Clock;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** The licence tier and the Duo Enterprise seats: self-hosted AI needs a paid tier and a seat. */
+/**
+ * The licence tier and the Duo Enterprise seats: self-hosted AI needs a paid tier and a seat.
+ * {@link #mayUseDuo} answers from memory on the AI request path: the tier and each user's seat
+ * are re-read at least every {@code settings-cache-ttl}, and dropped at once on this replica when
+ * the licence or a seat changes here.
+ */
 @ApplicationScoped
 @Transactional
 public class Licensing {
 
     private static final Set<String> TIERS = Set.of(License.FREE, License.PREMIUM, License.ULTIMATE);
 
+    /** Seats remembered at most; beyond it, lookups go to the database until entries expire. */
+    static final int MAX_CACHED_SEATS = 100_000;
+
+    private record Cached(boolean value, long readAtMillis, long generation) {
+    }
+
     private final AuditLog audit;
     private final Clock clock;
+    private final InstanceConfig config;
+    private final AfterCommit afterCommit;
+    private final AtomicLong generation = new AtomicLong();
+    private volatile Cached paidTier;
+    private final Map<Long, Cached> seats = new ConcurrentHashMap<>();
 
-    public Licensing(AuditLog audit, Clock clock) {
+    public Licensing(AuditLog audit, Clock clock, InstanceConfig config, AfterCommit afterCommit) {
         this.audit = audit;
         this.clock = clock;
+        this.config = config;
+        this.afterCommit = afterCommit;
+    }
+
+    /** Drops the cached tier and seats on this replica (now, and again once the current transaction ended). */
+    public void invalidate() {
+        afterCommit.evict(() -> {
+            generation.incrementAndGet();
+            paidTier = null;
+            seats.clear();
+        });
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)
@@ -54,6 +85,7 @@ public class Licensing {
             license.duoEnterpriseSeats = seats;
         }
         license.updatedAt = clock.instant();
+        invalidate();
         audit.record("license_updated", admin, "License", license.id,
                 "plan=" + license.tier + " duo_enterprise_seats=" + license.duoEnterpriseSeats);
         return license;
@@ -72,6 +104,7 @@ public class Licensing {
         seat.userId = user.id;
         seat.assignedAt = clock.instant();
         seat.persist();
+        invalidate();
         audit.record("duo_seat_assigned", admin, "User", user.id, null);
     }
 
@@ -79,12 +112,39 @@ public class Licensing {
         if (!DuoSeatAssignment.deleteById(userId)) {
             throw ApiException.notFound("Seat assignment");
         }
+        invalidate();
         audit.record("duo_seat_unassigned", admin, "User", userId, null);
     }
 
     /** May this user use self-hosted AI features? Paid tier and an assigned seat. */
     @Transactional(Transactional.TxType.SUPPORTS)
     public boolean mayUseDuo(User user) {
-        return License.current().isPaidTier() && DuoSeatAssignment.findById(user.id) != null;
+        long now = clock.millis();
+        long ttl = config.settingsCacheTtl().toMillis();
+        long current = generation.get();
+        Cached tier = paidTier;
+        if (!fresh(tier, now, ttl, current)) {
+            tier = new Cached(License.current().isPaidTier(), now, current);
+            paidTier = tier;
+        }
+        if (!tier.value()) {
+            return false;
+        }
+        Cached seat = seats.get(user.id);
+        if (!fresh(seat, now, ttl, current)) {
+            seat = new Cached(DuoSeatAssignment.findById(user.id) != null, now, current);
+            if (seats.size() >= MAX_CACHED_SEATS) {
+                seats.values().removeIf(c -> !fresh(c, now, ttl, generation.get()));
+            }
+            if (seats.size() < MAX_CACHED_SEATS) {
+                seats.put(user.id, seat);
+            }
+        }
+        return seat.value();
+    }
+
+    /** Read under this generation and not older than the TTL: a change on this replica bumps the generation. */
+    private static boolean fresh(Cached cached, long now, long ttl, long generation) {
+        return cached != null && cached.generation() == generation && now - cached.readAtMillis() < ttl;
     }
 }

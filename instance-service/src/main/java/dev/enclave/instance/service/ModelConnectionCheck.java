@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enclave.instance.client.AiGatewayClient;
 import dev.enclave.instance.client.TokenServiceClient;
 import dev.enclave.instance.domain.SelfHostedModel;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.io.IOException;
@@ -53,42 +54,45 @@ public class ModelConnectionCheck {
         this.json = json;
     }
 
-    public Result check(SelfHostedModel model) {
+    /** Runs its blocking part on the caller's thread; the gateway call itself holds none. */
+    public Uni<Result> check(SelfHostedModel model) {
         return check(model.model, model.provider, model.endpoint, model.identifier, models.decryptApiToken(model));
     }
 
-    public Result check(SelfHostedModels.Fields fields) {
+    public Uni<Result> check(SelfHostedModels.Fields fields) {
         if (fields.endpoint() == null || fields.identifier() == null || fields.model() == null) {
-            return Result.failed("model, endpoint and identifier are required");
+            return Uni.createFrom().item(Result.failed("model, endpoint and identifier are required"));
         }
         String provider = fields.provider() == null || "api".equals(fields.provider()) ? "openai_compatible"
                 : fields.provider();
         return check(fields.model(), provider, fields.endpoint(), fields.identifier(), fields.apiToken());
     }
 
-    private Result check(String family, String provider, String endpoint, String identifier, String apiKey) {
+    private Uni<Result> check(String family, String provider, String endpoint, String identifier, String apiKey) {
         AiSettingsService.Effective current = settings.current();
         Optional<String> refusal = current.allowlist().refusal(endpoint);
         if (refusal.isPresent()) {
-            return Result.failed(refusal.get());
+            return Uni.createFrom().item(Result.failed(refusal.get()));
         }
         Map<String, Object> metadata = new FeatureRouter.ModelMetadata(0, null, family, provider, endpoint, identifier,
                 apiKey).gatewayMetadata();
         Map<String, Object> body = Map.of("inputs", Map.of(), "prompt_version", "1.0.0", "stream", false,
                 "model_metadata", metadata);
+        Map<String, String> callHeaders;
+        byte[] payload;
         try {
-            TokenServiceClient.AiToken token = tokens.tokenFor(List.of("complete_code"));
-            AiGatewayClient.GatewayResponse response = gateway.post(current.aiGatewayUrl(), CHECK_PATH,
-                    headers.forCall(null, token), json.writeValueAsBytes(body), TIMEOUT);
-            if (response.status() == 200) {
-                return Result.ok();
-            }
-            return Result.failed("AI gateway answered " + response.status() + ": " + reason(response.body()));
-        } catch (TokenServiceClient.TokenServiceException | AiGatewayClient.GatewayUnavailableException e) {
-            return Result.failed(e.getMessage());
+            callHeaders = headers.forCall(null, tokens.tokenFor(List.of("complete_code")));
+            payload = json.writeValueAsBytes(body);
+        } catch (TokenServiceClient.TokenServiceException e) {
+            return Uni.createFrom().item(Result.failed(e.getMessage()));
         } catch (IOException e) {
-            return Result.failed("cannot encode the check request: " + e.getMessage());
+            return Uni.createFrom().item(Result.failed("cannot encode the check request: " + e.getMessage()));
         }
+        return gateway.post(current.aiGatewayUrl(), CHECK_PATH, callHeaders, payload, TIMEOUT)
+                .map(response -> response.status() == 200 ? Result.ok()
+                        : Result.failed("AI gateway answered " + response.status() + ": " + reason(response.body())))
+                .onFailure(AiGatewayClient.GatewayUnavailableException.class)
+                .recoverWithItem(e -> Result.failed(e.getMessage()));
     }
 
     /** The gateway's {@code detail} (a string, or FastAPI's validation list) or {@code error}. */

@@ -4,6 +4,7 @@ import dev.enclave.instance.domain.License;
 import dev.enclave.instance.domain.User;
 import dev.enclave.instance.rest.ApiException;
 import dev.enclave.instance.security.Actor;
+import dev.enclave.instance.security.PersonalAccessTokens;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
@@ -20,10 +21,12 @@ public class UserAccounts {
 
     private final AuditLog audit;
     private final Clock clock;
+    private final PersonalAccessTokens tokens;
 
-    public UserAccounts(AuditLog audit, Clock clock) {
+    public UserAccounts(AuditLog audit, Clock clock, PersonalAccessTokens tokens) {
         this.audit = audit;
         this.clock = clock;
+        this.tokens = tokens;
     }
 
     public User createUser(Actor admin, String username, String name, String email, boolean isAdmin) {
@@ -57,6 +60,8 @@ public class UserAccounts {
             throw ApiException.badRequest("composite_identity_enforced applies to service accounts only");
         }
         user.compositeIdentityEnforced = enforced;
+        // Cached tokens carry the flag: an enforced account's plain tokens must stop at once.
+        tokens.evictUser(user.id);
         audit.record("composite_identity_changed", admin, "User", user.id, "composite_identity_enforced=" + enforced);
         return user;
     }
@@ -67,6 +72,7 @@ public class UserAccounts {
             throw ApiException.forbidden("You cannot block yourself");
         }
         user.state = state;
+        tokens.evictUser(user.id);
         audit.record(User.BLOCKED.equals(state) ? "user_blocked" : "user_unblocked", admin, "User", user.id, null);
         return user;
     }
