@@ -1,6 +1,9 @@
 package dev.enclave.adapter;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enclave.simulator.RecordedRequest;
+import io.restassured.RestAssured;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -8,8 +11,16 @@ import io.restassured.response.Response;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static dev.enclave.adapter.GatewayCaller.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,6 +33,8 @@ import static org.hamcrest.Matchers.emptyOrNullString;
 @QuarkusTestResource(SimulatedModelServer.class)
 @QuarkusTestResource(FakeTokenService.class)
 class GenerateResourceTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @BeforeEach
     void reset() {
@@ -128,6 +141,71 @@ class GenerateResourceTest {
     void promptAndMessagesAreExclusive() {
         call("/v1/completions", Map.of("model", model(SimulatedModelServer.API_KEY)))
                 .then().statusCode(422).body("message", equalTo("exactly one of prompt and messages is required"));
+    }
+
+    @Test
+    void anAnswerLargerThanTheCapIsRefusedNotBuffered() {
+        // about 3 bytes a token: 30,000 tokens are well over the tests' 64 KiB cap
+        call("/v1/completions", Map.of("model", model(SimulatedModelServer.API_KEY), "prompt", "x",
+                "max_tokens", 30_000)).then().statusCode(502)
+                .body("error", equalTo("model_server_error"))
+                .body("model_status", equalTo(200))
+                .body("message", containsString("answered with more than 65536 bytes "
+                        + "(enclave.adapter.max-answer-bytes)"));
+    }
+
+    @Test
+    void theRequestIdIsEchoedOnAnswersAndErrors() {
+        given().contentType(ContentType.JSON).header("X-Request-ID", "req-echo-1")
+                .body(Map.of("model", model(SimulatedModelServer.API_KEY), "prompt", "x", "max_tokens", 2))
+                .post("/v1/completions").then().statusCode(200)
+                .contentType(ContentType.JSON)
+                .header("X-Request-ID", "req-echo-1");
+        given().contentType(ContentType.JSON).header("X-Request-ID", "req-echo-2")
+                .body(Map.of("model", model("wrong"), "prompt", "x"))
+                .post("/v1/completions").then().statusCode(502)
+                .header("X-Request-ID", "req-echo-2");
+    }
+
+    /**
+     * Many calls at once share the pooled model connections, whose events Vert.x 4 could deliver
+     * before a call listened when they came from another context; none may hang or get another's answer.
+     */
+    @Test
+    void concurrentCallsOverPooledConnectionsAllGetTheirOwnAnswers() throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+        for (int i = 0; i < 48; i++) {
+            Map<String, Object> body = Map.of("model", model(SimulatedModelServer.API_KEY), "prompt", "call " + i,
+                    "max_tokens", 4, "stream", i % 2 == 0);
+            answers.add(client.sendAsync(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + RestAssured.port + "/v1/completions"))
+                    .header("Authorization", "Bearer " + TestTokens.valid())
+                    .header("Content-Type", "application/json")
+                    .timeout(Duration.ofSeconds(20))
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        for (int i = 0; i < answers.size(); i++) {
+            HttpResponse<String> answer = answers.get(i).get(30, TimeUnit.SECONDS);
+            assertThat(answer.statusCode()).as("call %d: %s", i, answer.body()).isEqualTo(200);
+            String expected = call("/v1/completions", Map.of("model", model(SimulatedModelServer.API_KEY),
+                    "prompt", "call " + i, "max_tokens", 4)).then().statusCode(200).extract().path("text");
+            String text;
+            if (i % 2 == 0) {
+                StringBuilder joined = new StringBuilder();
+                for (String line : answer.body().split("\n")) {
+                    JsonNode event = JSON.readTree(line);
+                    if (event.path("type").asText().equals("delta")) {
+                        joined.append(event.path("text").asText());
+                    }
+                }
+                text = joined.toString();
+            } else {
+                text = JSON.readTree(answer.body()).path("text").asText();
+            }
+            assertThat(text).as("call %d", i).isEqualTo(expected);
+        }
     }
 
     @Test

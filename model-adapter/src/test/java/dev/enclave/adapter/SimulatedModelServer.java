@@ -24,6 +24,8 @@ public class SimulatedModelServer implements QuarkusTestResourceLifecycleManager
     /** The region the adapter falls back to, different from the fake's, so a wrong region shows. */
     static final String CONFIGURED_AWS_REGION = "us-east-1";
 
+    static final String MAX_ANSWER_BYTES = "64K";
+
     static ModelSimulator simulator;
     static ModelSimulator mistral;
     static ModelSimulator anthropic;
@@ -41,7 +43,9 @@ public class SimulatedModelServer implements QuarkusTestResourceLifecycleManager
                 .personality(Personality.BEDROCK).apiKey(AWS_KEY).awsRegion(AWS_REGION)
                 .models(List.of(BEDROCK_MODEL)).build());
         return Map.of("enclave.adapter.read-timeout", "PT4S",
-                "enclave.adapter.bedrock.region", CONFIGURED_AWS_REGION);
+                "enclave.adapter.bedrock.region", CONFIGURED_AWS_REGION,
+                // small enough that a test can send a larger answer
+                "enclave.adapter.max-answer-bytes", MAX_ANSWER_BYTES);
     }
 
     private static ModelSimulator start(Personality personality, String key, String model) {
@@ -55,6 +59,8 @@ public class SimulatedModelServer implements QuarkusTestResourceLifecycleManager
             server.faults().clear();
             server.clearRecorded();
             server.setLatencyMs(0);
+            server.setTokenDelayMs(0);
+            server.resetStreamStats();
         }
     }
 

@@ -1,7 +1,9 @@
 package dev.enclave.adapter.config;
 
 import dev.enclave.adapter.egress.ModelEndpointAllowlist.Cidr;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithConverter;
 
 import java.time.Duration;
@@ -14,8 +16,16 @@ public interface AdapterConfig {
     /** Time to open a connection to a model server. */
     Duration connectTimeout();
 
-    /** Time a model server has to answer completely. */
+    /** Time a model server has to answer completely (a streamed answer: to finish its stream). */
     Duration readTimeout();
+
+    /**
+     * The most of a model server's answer held in memory: a whole answer's body, an error body, or
+     * one line or frame of a stream. A larger one is a {@code model_server_error}, not an
+     * out-of-memory error.
+     */
+    @WithDefault("4M")
+    MemorySize maxAnswerBytes();
 
     Egress egress();
 

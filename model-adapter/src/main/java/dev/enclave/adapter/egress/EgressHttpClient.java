@@ -6,6 +6,8 @@ import io.netty.channel.ConnectTimeoutException;
 import io.quarkus.runtime.Startup;
 import io.quarkus.tls.TlsConfiguration;
 import io.quarkus.tls.TlsConfigurationRegistry;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -13,6 +15,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
@@ -28,12 +31,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLException;
 
 /**
@@ -42,6 +40,11 @@ import javax.net.ssl.SSLException;
  * TLS SNI and the certificate check use the endpoint's own host name. Redirects are never
  * followed: a 3xx is an error naming its {@code Location}, and an egress refusal when that points
  * outside the allowlist.
+ *
+ * <p>Nothing here blocks a thread while the model works: a call is a {@link Uni} that completes on
+ * the egress event loop, and an answer's body is either collected (with a size cap) or handed on
+ * piece by piece as a {@link ModelStream} with pause, resume and cancel. Only a DNS lookup, which
+ * the JVM's resolver does blocking, runs on a worker thread, before the connection is opened.
  */
 @Startup
 @ApplicationScoped
@@ -50,17 +53,20 @@ public class EgressHttpClient {
     /** Pooled connections per (checked address, host); room for the 32-connection benchmark and then some. */
     private static final int MAX_CONNECTIONS_PER_SERVER = 64;
 
+    private final Vertx vertx;
     private final HttpClient http;
     /**
      * Every model call runs on this one event-loop context. Connections are pooled across calls,
      * and when a pooled connection's events hop to another caller's context Vert.x 4 can deliver a
      * response's end before {@code body()} is listening, leaving the call hanging until its timeout.
+     * Callers get their results on this context and move them to their own.
      */
     private final Context context;
     private final EgressGuard guard;
     private final Duration connectTimeout;
 
     public EgressHttpClient(Vertx vertx, EgressGuard guard, AdapterConfig config, TlsConfigurationRegistry tls) {
+        this.vertx = vertx;
         this.guard = guard;
         this.connectTimeout = config.connectTimeout();
         HttpClientOptions options = new HttpClientOptions()
@@ -96,19 +102,29 @@ public class EgressHttpClient {
     }
 
     /**
-     * POSTs {@code body} to {@code pathAndQuery} (absolute) on the endpoint's server and waits for the whole answer.
-     * Blocks the calling (worker) thread.
+     * POSTs {@code body} to {@code pathAndQuery} (absolute) on the endpoint's server and collects the whole answer.
      *
-     * @throws ModelCallException {@code EGRESS_DENIED}, {@code UNREACHABLE}, {@code TIMEOUT}, or
-     *                            {@code MODEL_SERVER_ERROR} for a redirect
+     * @param maxAnswerBytes the most of a body that is collected; a longer one is a {@code MODEL_SERVER_ERROR}
+     * @return the answer, or a failure with a {@link ModelCallException}: {@code EGRESS_DENIED},
+     *         {@code UNREACHABLE}, {@code TIMEOUT}, or {@code MODEL_SERVER_ERROR} for a redirect or an
+     *         answer over the size cap
      */
-    public ModelHttpResponse post(ModelEndpoint endpoint, String pathAndQuery, Map<String, String> headers,
-                                  byte[] body, Duration timeout) {
+    public Uni<ModelHttpResponse> post(ModelEndpoint endpoint, String pathAndQuery, Map<String, String> headers,
+                                       byte[] body, Duration timeout, long maxAnswerBytes) {
+        return open(endpoint, pathAndQuery, headers, body, timeout)
+                .flatMap(stream -> collect(stream, maxAnswerBytes));
+    }
+
+    /**
+     * POSTs {@code body} and completes once the status and headers have arrived (any status but a
+     * redirect), leaving the body to be read from the {@link ModelStream}. Cancelling the returned
+     * {@link Uni} before then resets the connection.
+     */
+    public Uni<ModelStream> open(ModelEndpoint endpoint, String pathAndQuery, Map<String, String> headers,
+                                 byte[] body, Duration timeout) {
         String url = endpoint.url(pathAndQuery);
-        InetAddress address = guard.admit(endpoint);
         RequestOptions request = new RequestOptions()
                 .setMethod(HttpMethod.POST)
-                .setServer(SocketAddress.inetSocketAddress(new InetSocketAddress(address, endpoint.port())))
                 .setHost(endpoint.host())
                 .setPort(endpoint.port())
                 .setSsl(endpoint.tls())
@@ -116,84 +132,77 @@ public class EgressHttpClient {
                 .setFollowRedirects(false)
                 .putHeader("Host", endpoint.authority());
         headers.forEach(request::putHeader);
-
-        ModelHttpResponse response = exchange(request, body, timeout, url);
-        if (response.status() / 100 == 3) {
-            throw redirected(response, url);
-        }
-        return response;
+        Uni<ModelStream> opened = Uni.createFrom().emitter(emitter ->
+                new Exchange(endpoint, request, Buffer.buffer(body), timeout, url).start(emitter));
+        return opened.flatMap(stream -> stream.status() / 100 == 3 ? redirected(stream) : Uni.createFrom().item(stream));
     }
 
-    private ModelHttpResponse exchange(RequestOptions options, byte[] body, Duration timeout, String url) {
-        CompletableFuture<ModelHttpResponse> answer = new CompletableFuture<>();
-        AtomicReference<HttpClientRequest> inFlight = new AtomicReference<>();
-        AtomicBoolean abandoned = new AtomicBoolean();
-        context.runOnContext(start -> http.request(options)
-                .compose(request -> {
-                    inFlight.set(request);
-                    if (abandoned.get()) {
-                        request.reset();
-                        return Future.failedFuture("abandoned after the timeout");
-                    }
-                    return request.send(Buffer.buffer(body));
-                })
-                .compose(response -> response.body().map(content -> {
-                    Map<String, String> headers = new HashMap<>();
-                    response.headers().forEach(header -> headers.putIfAbsent(
-                            header.getKey().toLowerCase(Locale.ROOT), header.getValue()));
-                    return new ModelHttpResponse(response.statusCode(), headers,
-                            content.toString(StandardCharsets.UTF_8));
-                }))
-                .onComplete(result -> {
-                    if (result.succeeded()) {
-                        answer.complete(result.result());
-                    } else {
-                        answer.completeExceptionally(result.cause());
-                    }
-                }));
-        try {
-            return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            // close the connection, so the model server stops working for nobody
-            context.runOnContext(stop -> {
-                abandoned.set(true);
-                HttpClientRequest request = inFlight.get();
-                if (request != null) {
-                    request.reset();
+    /** The rest of an answer's body, at most {@code maxAnswerBytes} of it. */
+    public Uni<ModelHttpResponse> collect(ModelStream stream, long maxAnswerBytes) {
+        return Uni.createFrom().emitter(emitter -> {
+            // a caller that goes away while the body comes takes the connection with it (a no-op once it ended)
+            emitter.onTermination(stream::cancel);
+            Buffer content = Buffer.buffer();
+            boolean[] over = new boolean[1];
+            stream.read(piece -> {
+                if (over[0]) {
+                    return;
                 }
-            });
-            throw new ModelCallException(ModelCallException.Kind.TIMEOUT, null,
-                    "model server at " + url + " did not answer within " + seconds(timeout));
-        } catch (ExecutionException e) {
-            throw new ModelCallException(ModelCallException.Kind.UNREACHABLE, null,
-                    "model server at " + url + " is unreachable: " + describe(e.getCause()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ModelCallException(ModelCallException.Kind.UNREACHABLE, null, "interrupted calling " + url);
-        }
+                if ((long) content.length() + piece.length() > maxAnswerBytes) {
+                    over[0] = true;
+                    stream.cancel();
+                    emitter.fail(new ModelCallException(ModelCallException.Kind.MODEL_SERVER_ERROR, stream.status(),
+                            "model server at " + stream.url() + " answered with more than " + maxAnswerBytes
+                                    + " bytes (enclave.adapter.max-answer-bytes)"));
+                    return;
+                }
+                content.appendBuffer(piece);
+            }, () -> emitter.complete(new ModelHttpResponse(stream.status(), stream.headers(),
+                    content.toString(StandardCharsets.UTF_8))), emitter::fail);
+        });
     }
 
-    private ModelCallException redirected(ModelHttpResponse response, String url) {
-        String location = response.header("location");
+    /** The checked address; a host name is resolved on a worker, as the JVM's resolver blocks. */
+    private Future<InetAddress> admit(ModelEndpoint endpoint) {
+        if (endpoint.literal() != null) {
+            try {
+                return Future.succeededFuture(guard.admit(endpoint));
+            } catch (ModelCallException e) {
+                return Future.failedFuture(e);
+            }
+        }
+        return context.executeBlocking(() -> guard.admit(endpoint), false);
+    }
+
+    private Uni<ModelStream> redirected(ModelStream stream) {
+        // the body of a redirect is of no interest, and the connection is not worth keeping for it
+        stream.cancel();
+        String url = stream.url();
+        String location = stream.header("location");
         if (location == null) {
-            return new ModelCallException(ModelCallException.Kind.MODEL_SERVER_ERROR, response.status(),
-                    "model server at " + url + " answered " + response.status() + " without a Location");
+            return Uni.createFrom().failure(new ModelCallException(ModelCallException.Kind.MODEL_SERVER_ERROR,
+                    stream.status(), "model server at " + url + " answered " + stream.status() + " without a Location"));
         }
         String shown = location.length() > 200 ? location.substring(0, 200) + "…" : location;
+        ModelCallException notFollowed = new ModelCallException(ModelCallException.Kind.MODEL_SERVER_ERROR,
+                stream.status(), "model server at " + url + " answered " + stream.status() + " redirecting to " + shown
+                + "; redirects are not followed, configure the endpoint that answers directly");
+        ModelEndpoint target;
         try {
-            ModelEndpoint target = ModelEndpoint.parse(URI.create(url).resolve(location).toString());
-            guard.admit(target);
-        } catch (ModelCallException e) {
-            if (e.kind() == ModelCallException.Kind.EGRESS_DENIED) {
-                return new ModelCallException(ModelCallException.Kind.EGRESS_DENIED, null,
-                        "model server at " + url + " redirected to " + shown + ", which is refused: " + e.getMessage());
-            }
+            target = ModelEndpoint.parse(URI.create(url).resolve(location).toString());
         } catch (IllegalArgumentException e) {
-            // a Location that is no usable URL is reported as the plain redirect below
+            // a Location that is no usable URL is reported as the plain redirect
+            return Uni.createFrom().failure(notFollowed);
         }
-        return new ModelCallException(ModelCallException.Kind.MODEL_SERVER_ERROR, response.status(),
-                "model server at " + url + " answered " + response.status() + " redirecting to " + shown
-                        + "; redirects are not followed, configure the endpoint that answers directly");
+        return Uni.createFrom().completionStage(() -> admit(target).toCompletionStage())
+                .onItemOrFailure().transformToUni((address, failure) -> {
+                    if (failure instanceof ModelCallException e && e.kind() == ModelCallException.Kind.EGRESS_DENIED) {
+                        return Uni.createFrom().failure(new ModelCallException(ModelCallException.Kind.EGRESS_DENIED,
+                                null, "model server at " + url + " redirected to " + shown + ", which is refused: "
+                                + e.getMessage()));
+                    }
+                    return Uni.createFrom().failure(notFollowed);
+                });
     }
 
     private String describe(Throwable cause) {
@@ -213,5 +222,215 @@ public class EgressHttpClient {
     static String seconds(Duration duration) {
         long millis = duration.toMillis();
         return millis % 1000 == 0 ? millis / 1000 + " s" : String.format(Locale.ROOT, "%.2f s", millis / 1000.0);
+    }
+
+    /** Runs on the egress context: at once when already there, else queued to it. */
+    private void onContext(Runnable action) {
+        if (Vertx.currentContext() == context) {
+            action.run();
+        } else {
+            context.runOnContext(ignored -> action.run());
+        }
+    }
+
+    /** One model call. Its fields are only touched on {@link #context}. */
+    private final class Exchange implements ModelStream {
+
+        private final ModelEndpoint endpoint;
+        private final RequestOptions options;
+        private final Buffer body;
+        private final Duration timeout;
+        private final String url;
+        private UniEmitter<? super ModelStream> opening;
+        private boolean opened;
+        private long timer = -1;
+        /** Ended, failed, timed out or cancelled: nothing more is delivered and the connection is done with. */
+        private boolean closed;
+        private HttpClientRequest request;
+        private HttpClientResponse response;
+        private volatile Map<String, String> headers = Map.of();
+        private volatile int status;
+        private Consumer<ModelCallException> failure;
+        /** A failure that came before anyone was reading. */
+        private ModelCallException pendingFailure;
+
+        Exchange(ModelEndpoint endpoint, RequestOptions options, Buffer body, Duration timeout, String url) {
+            this.endpoint = endpoint;
+            this.options = options;
+            this.body = body;
+            this.timeout = timeout;
+            this.url = url;
+        }
+
+        void start(UniEmitter<? super ModelStream> emitter) {
+            this.opening = emitter;
+            // a caller that goes away before the model answered takes the connection with it
+            emitter.onTermination(() -> onContext(() -> {
+                if (!opened) {
+                    close();
+                }
+            }));
+            onContext(() -> {
+                timer = vertx.setTimer(Math.max(1, timeout.toMillis()), id -> timedOut());
+                admit(endpoint)
+                        .compose(address -> {
+                            if (closed) {
+                                return Future.failedFuture("abandoned");
+                            }
+                            options.setServer(SocketAddress.inetSocketAddress(
+                                    new InetSocketAddress(address, endpoint.port())));
+                            return http.request(options);
+                        })
+                        .compose(sending -> {
+                            request = sending;
+                            if (closed) {
+                                sending.reset();
+                                return Future.failedFuture("abandoned");
+                            }
+                            return sending.send(body);
+                        })
+                        .onComplete(result -> {
+                            if (closed) {
+                                if (result.succeeded()) {
+                                    result.result().request().reset();
+                                }
+                                return;
+                            }
+                            if (result.failed()) {
+                                closed = true;
+                                vertx.cancelTimer(timer);
+                                opening.fail(result.cause() instanceof ModelCallException e ? e
+                                        : new ModelCallException(ModelCallException.Kind.UNREACHABLE, null,
+                                        "model server at " + url + " is unreachable: " + describe(result.cause())));
+                                return;
+                            }
+                            answered(result.result());
+                        });
+            });
+        }
+
+        private void answered(HttpClientResponse answer) {
+            response = answer;
+            // held until someone reads, so that no piece of the body is lost in between
+            answer.pause();
+            Map<String, String> copy = new HashMap<>();
+            answer.headers().forEach(header -> copy.putIfAbsent(header.getKey().toLowerCase(Locale.ROOT),
+                    header.getValue()));
+            headers = copy;
+            status = answer.statusCode();
+            answer.exceptionHandler(cause -> fail(new ModelCallException(ModelCallException.Kind.UNREACHABLE, null,
+                    "the connection to model server at " + url + " broke during the answer: " + describe(cause))));
+            opened = true;
+            opening.complete(this);
+        }
+
+        private void timedOut() {
+            if (closed) {
+                return;
+            }
+            ModelCallException e = new ModelCallException(ModelCallException.Kind.TIMEOUT, null,
+                    "model server at " + url + " did not answer within " + seconds(timeout));
+            // close the connection, so the model server stops working for nobody
+            close();
+            if (!opened) {
+                opening.fail(e);
+            } else {
+                deliver(e);
+            }
+        }
+
+        private void fail(ModelCallException e) {
+            if (closed) {
+                return;
+            }
+            close();
+            deliver(e);
+        }
+
+        private void deliver(ModelCallException e) {
+            if (failure != null) {
+                failure.accept(e);
+            } else {
+                pendingFailure = e;
+            }
+        }
+
+        private void close() {
+            closed = true;
+            vertx.cancelTimer(timer);
+            if (request != null) {
+                request.reset();
+            }
+        }
+
+        @Override
+        public int status() {
+            return status;
+        }
+
+        @Override
+        public Map<String, String> headers() {
+            return headers;
+        }
+
+        @Override
+        public String url() {
+            return url;
+        }
+
+        @Override
+        public void read(Consumer<Buffer> piece, Runnable end, Consumer<ModelCallException> failed) {
+            onContext(() -> {
+                failure = failed;
+                if (pendingFailure != null) {
+                    failed.accept(pendingFailure);
+                    return;
+                }
+                if (closed) {
+                    return;
+                }
+                response.handler(buffer -> {
+                    if (!closed) {
+                        piece.accept(buffer);
+                    }
+                });
+                response.endHandler(ignored -> {
+                    if (!closed) {
+                        closed = true;
+                        vertx.cancelTimer(timer);
+                        end.run();
+                    }
+                });
+                response.resume();
+            });
+        }
+
+        /** Queued even when called on the egress loop, so that pauses and resumes run in the order they were asked for. */
+        @Override
+        public void pause() {
+            context.runOnContext(ignored -> {
+                if (!closed && response != null) {
+                    response.pause();
+                }
+            });
+        }
+
+        @Override
+        public void resume() {
+            context.runOnContext(ignored -> {
+                if (!closed && response != null) {
+                    response.resume();
+                }
+            });
+        }
+
+        @Override
+        public void cancel() {
+            onContext(() -> {
+                if (!closed) {
+                    close();
+                }
+            });
+        }
     }
 }

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.enclave.adapter.egress.ModelEndpoint;
 import dev.enclave.adapter.egress.ModelHttpResponse;
 import dev.enclave.adapter.rest.AdapterWire;
+import dev.enclave.adapter.stream.AnthropicStreamParser;
+import dev.enclave.adapter.stream.StreamParser;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.nio.charset.StandardCharsets;
@@ -37,6 +39,20 @@ public class AnthropicProvider implements ModelProvider {
 
     @Override
     public ProviderCall call(AdapterWire.GenerateRequest request, ModelEndpoint endpoint) {
+        return call(request, endpoint, false);
+    }
+
+    @Override
+    public ProviderCall streamCall(AdapterWire.GenerateRequest request, ModelEndpoint endpoint) {
+        return call(request, endpoint, true);
+    }
+
+    @Override
+    public StreamParser streamParser(AdapterWire.GenerateRequest request, StreamParser.Sink sink, int maxBytes) {
+        return new AnthropicStreamParser(json, AnthropicProvider::finishReason, sink, maxBytes);
+    }
+
+    private ProviderCall call(AdapterWire.GenerateRequest request, ModelEndpoint endpoint, boolean stream) {
         ChatTurns chat = ChatTurns.of(request, name());
         ObjectNode body = json.createObjectNode();
         body.put("model", request.model().identifier());
@@ -53,9 +69,12 @@ public class AnthropicProvider implements ModelProvider {
         if (request.temperature() != null) {
             body.put("temperature", request.temperature());
         }
+        if (stream) {
+            body.put("stream", true);
+        }
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "application/json");
-        headers.put("Accept", "application/json");
+        headers.put("Accept", stream ? "text/event-stream" : "application/json");
         headers.put("anthropic-version", API_VERSION);
         if (request.model().apiKey() != null && !request.model().apiKey().isEmpty()) {
             headers.put("x-api-key", request.model().apiKey());

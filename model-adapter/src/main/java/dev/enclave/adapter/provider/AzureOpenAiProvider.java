@@ -2,9 +2,12 @@ package dev.enclave.adapter.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.enclave.adapter.egress.ModelEndpoint;
 import dev.enclave.adapter.egress.ModelHttpResponse;
 import dev.enclave.adapter.rest.AdapterWire;
+import dev.enclave.adapter.stream.OpenAiStreamParser;
+import dev.enclave.adapter.stream.StreamParser;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.nio.charset.StandardCharsets;
@@ -21,6 +24,11 @@ public class AzureOpenAiProvider implements ModelProvider {
 
     /** The GA data-plane version whose request and response shapes this provider speaks. */
     static final String API_VERSION = "2024-02-01";
+    /**
+     * Streamed calls ask for the usage with {@code stream_options}, which Azure refuses as an
+     * unrecognised argument before this GA version.
+     */
+    static final String STREAM_API_VERSION = "2024-10-21";
 
     private final ObjectMapper json;
 
@@ -35,18 +43,33 @@ public class AzureOpenAiProvider implements ModelProvider {
 
     @Override
     public ProviderCall call(AdapterWire.GenerateRequest request, ModelEndpoint endpoint) {
+        return call(request, endpoint, OpenAiShapes.body(json, request), API_VERSION, "application/json");
+    }
+
+    @Override
+    public ProviderCall streamCall(AdapterWire.GenerateRequest request, ModelEndpoint endpoint) {
+        return call(request, endpoint, OpenAiShapes.streamBody(json, request), STREAM_API_VERSION,
+                "text/event-stream");
+    }
+
+    @Override
+    public StreamParser streamParser(AdapterWire.GenerateRequest request, StreamParser.Sink sink, int maxBytes) {
+        return new OpenAiStreamParser(json, sink, maxBytes);
+    }
+
+    private ProviderCall call(AdapterWire.GenerateRequest request, ModelEndpoint endpoint, ObjectNode body,
+                              String apiVersion, String accept) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "application/json");
-        headers.put("Accept", "application/json");
+        headers.put("Accept", accept);
         if (request.model().apiKey() != null && !request.model().apiKey().isEmpty()) {
             headers.put("api-key", request.model().apiKey());
         }
         String path = endpoint.basePathWithout("/openai") + "/openai/deployments/"
                 + ModelEndpoint.pathSegment(request.model().identifier())
                 + (request.messages() != null ? "/chat/completions" : "/completions")
-                + "?api-version=" + API_VERSION;
-        return new ProviderCall(path, headers,
-                OpenAiShapes.body(json, request).toString().getBytes(StandardCharsets.UTF_8));
+                + "?api-version=" + apiVersion;
+        return new ProviderCall(path, headers, body.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

@@ -8,6 +8,8 @@ import dev.enclave.adapter.config.AdapterConfig;
 import dev.enclave.adapter.egress.ModelEndpoint;
 import dev.enclave.adapter.egress.ModelHttpResponse;
 import dev.enclave.adapter.rest.AdapterWire;
+import dev.enclave.adapter.stream.BedrockStreamParser;
+import dev.enclave.adapter.stream.StreamParser;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.nio.charset.StandardCharsets;
@@ -60,6 +62,23 @@ public class BedrockProvider implements ModelProvider {
 
     @Override
     public ProviderCall call(AdapterWire.GenerateRequest request, ModelEndpoint endpoint) {
+        return call(request, endpoint, "/converse", "application/json");
+    }
+
+    /** ConverseStream: the same body and signature, answered in AWS's binary event-stream framing. */
+    @Override
+    public ProviderCall streamCall(AdapterWire.GenerateRequest request, ModelEndpoint endpoint) {
+        return call(request, endpoint, "/converse-stream", "application/vnd.amazon.eventstream");
+    }
+
+    @Override
+    public StreamParser streamParser(AdapterWire.GenerateRequest request, StreamParser.Sink sink, int maxBytes) {
+        return new BedrockStreamParser(json, AnthropicProvider::finishReason, request.model().identifier(), sink,
+                maxBytes);
+    }
+
+    private ProviderCall call(AdapterWire.GenerateRequest request, ModelEndpoint endpoint, String action,
+                              String accept) {
         String region = region(endpoint.host());
         AwsSigV4.Credentials credentials;
         try {
@@ -69,10 +88,10 @@ public class BedrockProvider implements ModelProvider {
         }
         byte[] body = body(request).toString().getBytes(StandardCharsets.UTF_8);
         String path = endpoint.basePath() + "/model/" + ModelEndpoint.pathSegment(request.model().identifier())
-                + "/converse";
+                + action;
         Map<String, String> signed = Map.of("Content-Type", "application/json");
         Map<String, String> headers = new LinkedHashMap<>(signed);
-        headers.put("Accept", "application/json");
+        headers.put("Accept", accept);
         headers.putAll(AwsSigV4.sign(new AwsSigV4.Request("POST", endpoint.authority(), path, null, signed, body),
                 credentials, region, SERVICE, Instant.now()));
         return new ProviderCall(path, headers, body);

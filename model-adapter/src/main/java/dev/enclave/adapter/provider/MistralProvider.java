@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.enclave.adapter.egress.ModelEndpoint;
 import dev.enclave.adapter.egress.ModelHttpResponse;
 import dev.enclave.adapter.rest.AdapterWire;
+import dev.enclave.adapter.stream.OpenAiStreamParser;
+import dev.enclave.adapter.stream.StreamParser;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.nio.charset.StandardCharsets;
@@ -39,10 +41,28 @@ public class MistralProvider implements ModelProvider {
 
     @Override
     public ProviderCall call(AdapterWire.GenerateRequest request, ModelEndpoint endpoint) {
+        return call(request, endpoint, false);
+    }
+
+    /**
+     * Mistral streams chats and FIM alike as {@code chat.completion.chunk}s and puts the usage on the
+     * last one by itself; it refuses fields it does not know, so no {@code stream_options}.
+     */
+    @Override
+    public ProviderCall streamCall(AdapterWire.GenerateRequest request, ModelEndpoint endpoint) {
+        return call(request, endpoint, true);
+    }
+
+    @Override
+    public StreamParser streamParser(AdapterWire.GenerateRequest request, StreamParser.Sink sink, int maxBytes) {
+        return new OpenAiStreamParser(json, sink, maxBytes);
+    }
+
+    private ProviderCall call(AdapterWire.GenerateRequest request, ModelEndpoint endpoint, boolean stream) {
         ObjectNode body;
         String path;
         if (request.messages() != null) {
-            body = OpenAiShapes.body(json, request);
+            body = OpenAiShapes.body(json, request, stream);
             path = "/chat/completions";
         } else {
             body = json.createObjectNode();
@@ -53,13 +73,13 @@ public class MistralProvider implements ModelProvider {
             if (request.temperature() != null) {
                 body.put("temperature", request.temperature());
             }
-            body.put("stream", false);
+            body.put("stream", stream);
             path = "/fim/completions";
         }
         body.put("model", request.model().identifier());
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "application/json");
-        headers.put("Accept", "application/json");
+        headers.put("Accept", stream ? "text/event-stream" : "application/json");
         if (request.model().apiKey() != null && !request.model().apiKey().isEmpty()) {
             headers.put("Authorization", "Bearer " + request.model().apiKey());
         }

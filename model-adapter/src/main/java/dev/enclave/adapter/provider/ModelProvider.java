@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.enclave.adapter.egress.ModelEndpoint;
 import dev.enclave.adapter.egress.ModelHttpResponse;
 import dev.enclave.adapter.rest.AdapterWire;
+import dev.enclave.adapter.stream.StreamParser;
 
 /**
  * One model provider's wire format: how a provider-neutral call becomes that provider's HTTP
  * request, and how its answers and errors read. Sending is not its business (see
- * {@link dev.enclave.adapter.egress.EgressHttpClient}), so a streaming variant can reuse the same
- * request building later.
+ * {@link dev.enclave.adapter.egress.EgressHttpClient}). A streamed call ({@code stream: true}) asks
+ * for the provider's own streaming API and reads its wire format with the provider's
+ * {@link StreamParser}.
  */
 public interface ModelProvider {
 
@@ -30,6 +32,16 @@ public interface ModelProvider {
 
     /** The provider's HTTP request for the call: absolute path, headers (credentials included) and body. */
     ProviderCall call(AdapterWire.GenerateRequest request, ModelEndpoint endpoint);
+
+    /** The provider's HTTP request for the call with the answer streamed in the provider's own streaming format. */
+    ProviderCall streamCall(AdapterWire.GenerateRequest request, ModelEndpoint endpoint);
+
+    /**
+     * A parser for the body of a 2xx answer to {@link #streamCall}.
+     *
+     * @param maxBytes the longest line or frame accepted, so a stream cannot fill memory
+     */
+    StreamParser streamParser(AdapterWire.GenerateRequest request, StreamParser.Sink sink, int maxBytes);
 
     /** The answer in a 2xx body. */
     AdapterWire.GenerateResponse answer(JsonNode body, AdapterWire.GenerateRequest request)

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.enclave.adapter.egress.ModelEndpoint;
 import dev.enclave.adapter.egress.ModelHttpResponse;
 import dev.enclave.adapter.rest.AdapterWire;
+import dev.enclave.adapter.stream.OpenAiStreamParser;
+import dev.enclave.adapter.stream.StreamParser;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.nio.charset.StandardCharsets;
@@ -33,11 +35,25 @@ public class OpenAiCompatibleProvider implements ModelProvider {
     /** vLLM endpoints are configured with their {@code /v1} suffix; the bare host works too. */
     @Override
     public ProviderCall call(AdapterWire.GenerateRequest request, ModelEndpoint endpoint) {
-        ObjectNode body = OpenAiShapes.body(json, request);
+        return call(request, endpoint, OpenAiShapes.body(json, request), "application/json");
+    }
+
+    @Override
+    public ProviderCall streamCall(AdapterWire.GenerateRequest request, ModelEndpoint endpoint) {
+        return call(request, endpoint, OpenAiShapes.streamBody(json, request), "text/event-stream");
+    }
+
+    @Override
+    public StreamParser streamParser(AdapterWire.GenerateRequest request, StreamParser.Sink sink, int maxBytes) {
+        return new OpenAiStreamParser(json, sink, maxBytes);
+    }
+
+    private ProviderCall call(AdapterWire.GenerateRequest request, ModelEndpoint endpoint, ObjectNode body,
+                              String accept) {
         body.put("model", request.model().identifier());
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "application/json");
-        headers.put("Accept", "application/json");
+        headers.put("Accept", accept);
         String apiKey = request.model().apiKey();
         if (apiKey != null && !apiKey.isEmpty()) {
             headers.put("Authorization", "Bearer " + apiKey);

@@ -13,6 +13,20 @@ final class OpenAiShapes {
 
     /** {@code messages} or {@code prompt}, with {@code max_tokens}, {@code temperature} and {@code stream: false}. */
     static ObjectNode body(ObjectMapper json, AdapterWire.GenerateRequest request) {
+        return body(json, request, false);
+    }
+
+    /**
+     * The body of a streamed call: {@code stream: true}, and {@code stream_options.include_usage},
+     * without which OpenAI's servers leave the token counts out of a stream.
+     */
+    static ObjectNode streamBody(ObjectMapper json, AdapterWire.GenerateRequest request) {
+        ObjectNode body = body(json, request, true);
+        body.putObject("stream_options").put("include_usage", true);
+        return body;
+    }
+
+    static ObjectNode body(ObjectMapper json, AdapterWire.GenerateRequest request, boolean stream) {
         ObjectNode body = json.createObjectNode();
         if (request.messages() != null) {
             body.set("messages", json.valueToTree(request.messages()));
@@ -25,7 +39,7 @@ final class OpenAiShapes {
         if (request.temperature() != null) {
             body.put("temperature", request.temperature());
         }
-        body.put("stream", false);
+        body.put("stream", stream);
         return body;
     }
 

@@ -39,6 +39,32 @@ public final class AdapterWire {
                                    Usage usage) {
     }
 
+    /** A streamed answer's piece of text: {@code {"type":"delta","text":…}}. */
+    public record DeltaEvent(String type, String text) {
+        public DeltaEvent(String text) {
+            this("delta", text);
+        }
+    }
+
+    /** The last event of a stream that finished; {@code usage} is null when the provider gave none. */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record DoneEvent(String type, @JsonProperty("finish_reason") String finishReason, String model,
+                            Usage usage) {
+        public DoneEvent(String finishReason, String model, Usage usage) {
+            this("done", finishReason, model, usage);
+        }
+    }
+
+    /**
+     * The last event of a stream that broke after its 200 went out; {@code error} is
+     * {@code model_server_error}, {@code model_server_timeout} or {@code model_server_unreachable}.
+     */
+    public record ErrorEvent(String type, String error, String message) {
+        public ErrorEvent(String error, String message) {
+            this("error", error, message);
+        }
+    }
+
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ErrorBody(String error, String message, @JsonProperty("model_status") Integer modelStatus) {
     }

@@ -1,37 +1,88 @@
 package dev.enclave.adapter.rest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enclave.adapter.provider.ModelCallException;
 import dev.enclave.adapter.service.ModelCallService;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
-import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.jboss.logging.MDC;
+import org.jboss.resteasy.reactive.RestMulti;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-/** Internal API for ai-gateway: one model call, provider-neutral in and out. */
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Internal API for ai-gateway: one model call, provider-neutral in and out. Runs on the event
+ * loop and never waits: the answer is a JSON body, or with {@code stream: true} NDJSON events
+ * written as they come.
+ *
+ * <p>Both kinds of answer are a {@link RestMulti}, whose status and headers are decided when the
+ * model server has answered: a JSON answer is its one item, a stream its lines. No
+ * {@code @Produces}: the content type is set per answer, and a failure before the first item goes
+ * through {@link #map} as a JSON error with its status.
+ */
 @Path("/v1")
 @Consumes(MediaType.APPLICATION_JSON)
-@Produces(MediaType.APPLICATION_JSON)
 public class GenerateResource {
 
-    private final ModelCallService models;
+    static final String NDJSON = "application/x-ndjson";
 
-    public GenerateResource(ModelCallService models) {
+    private final ModelCallService models;
+    private final ObjectMapper json;
+
+    public GenerateResource(ModelCallService models, ObjectMapper json) {
         this.models = models;
+        this.json = json;
     }
 
     @POST
     @Path("/completions")
-    public AdapterWire.GenerateResponse completions(AdapterWire.GenerateRequest request) {
-        return models.generate(request);
+    public Multi<String> completions(AdapterWire.GenerateRequest request) {
+        return call(request);
     }
 
     @POST
     @Path("/chat/completions")
-    public AdapterWire.GenerateResponse chat(AdapterWire.GenerateRequest request) {
-        return models.generate(request);
+    public Multi<String> chat(AdapterWire.GenerateRequest request) {
+        return call(request);
+    }
+
+    private Multi<String> call(AdapterWire.GenerateRequest request) {
+        // this request's context: answers are delivered here, where the log context has the request id
+        Context caller = Vertx.currentContext();
+        Object id = MDC.get("requestId");
+        String requestId = id == null ? null : id.toString();
+        if (request != null && Boolean.TRUE.equals(request.stream())) {
+            return RestMulti.fromUniResponse(models.stream(request, caller, requestId),
+                    lines -> Multi.createFrom().publisher(lines),
+                    lines -> headers(NDJSON, requestId), lines -> 200);
+        }
+        Uni<String> answer = models.generate(request, caller).map(this::serialized);
+        return RestMulti.fromUniResponse(answer, body -> Multi.createFrom().item(body),
+                body -> headers(MediaType.APPLICATION_JSON, requestId), body -> 200);
+    }
+
+    private String serialized(AdapterWire.GenerateResponse response) {
+        try {
+            return json.writeValueAsString(response);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("answers are plain records", e);
+        }
+    }
+
+    /** Response filters do not run for a streamed answer, so the request id is echoed here. */
+    private static Map<String, List<String>> headers(String contentType, String requestId) {
+        return requestId == null ? Map.of("Content-Type", List.of(contentType))
+                : Map.of("Content-Type", List.of(contentType), RequestIdFilter.HEADER, List.of(requestId));
     }
 
     @ServerExceptionMapper

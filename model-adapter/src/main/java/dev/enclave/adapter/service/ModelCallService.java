@@ -12,6 +12,8 @@ import dev.enclave.adapter.provider.ProviderCall;
 import dev.enclave.adapter.provider.UnexpectedAnswerException;
 import dev.enclave.adapter.rest.AdapterWire;
 import io.quarkus.arc.All;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -20,12 +22,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Flow;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
  * One model call: validates it, lets the target's provider build its request, sends it through
- * the egress client, and reads the answer or the server's reason for refusing.
+ * the egress client, and reads the answer (whole, or streamed as NDJSON events) or the server's
+ * reason for refusing. Nothing here waits: results are {@link Uni}s delivered on the caller's context.
  */
 @ApplicationScoped
 public class ModelCallService {
@@ -37,6 +42,9 @@ public class ModelCallService {
     private final EgressHttpClient http;
     private final ObjectMapper json;
     private final Duration readTimeout;
+    private final long maxAnswerBytes;
+    /** A stream's line or frame cap: the answer cap, within what an array index can address. */
+    private final int maxLineBytes;
 
     public ModelCallService(@All List<ModelProvider> providers, EgressHttpClient http, ObjectMapper json,
                             AdapterConfig config) {
@@ -45,9 +53,59 @@ public class ModelCallService {
         this.http = http;
         this.json = json;
         this.readTimeout = config.readTimeout();
+        this.maxAnswerBytes = config.maxAnswerBytes().asLongValue();
+        this.maxLineBytes = (int) Math.min(maxAnswerBytes, Integer.MAX_VALUE - 8);
     }
 
-    public AdapterWire.GenerateResponse generate(AdapterWire.GenerateRequest request) {
+    /**
+     * One call whose whole answer is collected (at most {@code enclave.adapter.max-answer-bytes}).
+     *
+     * @param caller the context the answer is delivered on (the request's), or null for any thread
+     * @return the answer, or a failure with a {@link ModelCallException}
+     */
+    public Uni<AdapterWire.GenerateResponse> generate(AdapterWire.GenerateRequest request, Context caller) {
+        return Uni.createFrom().deferred(() -> {
+            Prepared call = prepare(request, false);
+            return http.post(call.endpoint(), call.call().pathAndQuery(), call.call().headers(), call.call().body(),
+                            timeout(request), maxAnswerBytes)
+                    .emitOn(executor(caller))
+                    .map(response -> answer(call, request, response));
+        });
+    }
+
+    /**
+     * One call with {@code stream: true}: the provider's own streaming API, its answer read as it
+     * comes. Completes once the model server answered 2xx, with the answer as NDJSON lines; an
+     * error status, or no answer at all, is a failure with a {@link ModelCallException} as for
+     * {@link #generate}.
+     *
+     * @param requestId the id failures after the 200 are logged with
+     */
+    public Uni<Flow.Publisher<String>> stream(AdapterWire.GenerateRequest request, Context caller, String requestId) {
+        return Uni.createFrom().deferred(() -> {
+            Prepared call = prepare(request, true);
+            Executor onCaller = executor(caller);
+            return http.open(call.endpoint(), call.call().pathAndQuery(), call.call().headers(), call.call().body(),
+                            timeout(request))
+                    .emitOn(onCaller)
+                    .flatMap(stream -> {
+                        if (stream.status() / 100 == 2) {
+                            return Uni.createFrom().<Flow.Publisher<String>>item(new NdjsonEventStream(stream,
+                                    sink -> call.provider().streamParser(request, sink, maxLineBytes), json, caller,
+                                    requestId, request.model().identifier(),
+                                    text -> withoutSecrets(text, request.model().apiKey())));
+                        }
+                        return http.collect(stream, maxAnswerBytes)
+                                .emitOn(onCaller)
+                                .map(response -> refused(call, request, response));
+                    });
+        });
+    }
+
+    private record Prepared(ModelProvider provider, ModelEndpoint endpoint, ProviderCall call, String url) {
+    }
+
+    private Prepared prepare(AdapterWire.GenerateRequest request, boolean stream) {
         validate(request);
         String name = request.model().provider() == null ? DEFAULT_PROVIDER : request.model().provider();
         ModelProvider provider = providers.get(name);
@@ -56,29 +114,41 @@ public class ModelCallService {
                     + String.join(", ", providers.keySet()));
         }
         ModelEndpoint endpoint = provider.endpoint(request.model());
-        ProviderCall call = provider.call(request, endpoint);
-        String url = endpoint.url(call.pathAndQuery());
-        ModelHttpResponse response = http.post(endpoint, call.pathAndQuery(), call.headers(), call.body(),
-                timeout(request));
+        ProviderCall call = stream ? provider.streamCall(request, endpoint) : provider.call(request, endpoint);
+        return new Prepared(provider, endpoint, call, endpoint.url(call.pathAndQuery()));
+    }
+
+    private AdapterWire.GenerateResponse answer(Prepared call, AdapterWire.GenerateRequest request,
+                                                ModelHttpResponse response) {
         if (response.status() / 100 != 2) {
-            String reason = withoutSecrets(provider.errorReason(response), request.model().apiKey());
-            LOG.infof("Model server %s answered %d: %s", url, response.status(), reason);
-            throw new ModelCallException(ModelCallException.Kind.MODEL_SERVER_ERROR, response.status(),
-                    "model server at " + url + " answered " + response.status() + ": " + reason);
+            return refused(call, request, response);
         }
         try {
             JsonNode body = json.readTree(response.body());
             if (body == null || !body.isObject()) {
                 throw new UnexpectedAnswerException("with something other than a JSON object");
             }
-            return provider.answer(body, request);
+            return call.provider().answer(body, request);
         } catch (IOException e) {
             throw new ModelCallException(ModelCallException.Kind.MODEL_SERVER_ERROR, response.status(),
-                    "model server at " + url + " answered with invalid JSON");
+                    "model server at " + call.url() + " answered with invalid JSON");
         } catch (UnexpectedAnswerException e) {
             throw new ModelCallException(ModelCallException.Kind.MODEL_SERVER_ERROR, response.status(),
-                    "model server at " + url + " answered " + e.getMessage());
+                    "model server at " + call.url() + " answered " + e.getMessage());
         }
+    }
+
+    /** An error status, with the reason read from the provider's error shape. */
+    private <T> T refused(Prepared call, AdapterWire.GenerateRequest request, ModelHttpResponse response) {
+        String reason = withoutSecrets(call.provider().errorReason(response), request.model().apiKey());
+        LOG.infof("Model server %s answered %d: %s", call.url(), response.status(), reason);
+        throw new ModelCallException(ModelCallException.Kind.MODEL_SERVER_ERROR, response.status(),
+                "model server at " + call.url() + " answered " + response.status() + ": " + reason);
+    }
+
+    /** Runs continuations on the caller's context, where its request's log context (the request id) lives. */
+    private static Executor executor(Context caller) {
+        return caller == null ? Runnable::run : task -> caller.runOnContext(ignored -> task.run());
     }
 
     /** The caller's own deadline when it is shorter than the read timeout. */

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enclave.adapter.config.AdapterConfig;
 import dev.enclave.adapter.egress.ModelEndpointAllowlist;
 import dev.enclave.adapter.rest.AdapterWire;
+import io.quarkus.runtime.configuration.MemorySize;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.math.BigInteger;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -25,6 +27,10 @@ class BedrockRegionTest {
 
             public Duration readTimeout() {
                 return Duration.ofSeconds(55);
+            }
+
+            public MemorySize maxAnswerBytes() {
+                return new MemorySize(BigInteger.valueOf(4 << 20));
             }
 
             public Egress egress() {
