@@ -194,14 +194,5 @@ class AuthorizationCodeGrantTest {
         exchange(app, "f".repeat(64)).then().statusCode(400).body("error", equalTo("invalid_grant"));
     }
 
-    @Test
-    void aPublicClientExchangesWithItsIdAlone() {
-        OAuthTestClient.App app = app("api", false);
-        String code = code(app, newOwnerId(), "api");
-
-        given().formParam("client_id", app.clientId())
-                .formParam("grant_type", "authorization_code").formParam("code", code)
-                .formParam("redirect_uri", REDIRECT_URI).post("/oauth/token")
-                .then().statusCode(200).body("token_type", equalTo("Bearer"));
-    }
+    // Public clients: PkceTest (their grants need a code_challenge, their exchanges the verifier).
 }

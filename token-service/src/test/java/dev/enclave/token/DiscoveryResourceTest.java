@@ -46,7 +46,7 @@ class DiscoveryResourceTest {
 
     @Test
     void privateKeyIsStoredOnlyEncrypted() throws Exception {
-        SigningKey stored = QuarkusTransaction.requiringNew().call(() -> SigningKey.findActive().orElseThrow());
+        SigningKey stored = QuarkusTransaction.requiringNew().call(() -> SigningKey.findSigning().orElseThrow());
         PublicJsonWebKey published = PublicJsonWebKey.Factory.newPublicJwk(stored.publicJwk);
 
         assertThat(stored.privateKeyEncrypted).startsWith("v1.");

@@ -165,14 +165,43 @@ class IntrospectionTest {
         assertThat(isActive(aiToken)).isFalse();
     }
 
+    static Response introspectAs(OAuthTestClient.App caller, String token) {
+        return given().auth().preemptive().basic(caller.clientId(), caller.secret()).formParam("token", token)
+                .post("/oauth/introspect");
+    }
+
+    /** Issue 12, finding 8: an application sees only its own tokens; the verifier client sees any. */
     @Test
-    void confidentialApplicationsAndTheConfiguredVerifierMayIntrospect() {
+    void anApplicationIntrospectsOnlyItsOwnTokens() {
+        OAuthTestClient.App owner = app("api user:*");
+        OAuthTestClient.Tokens tokens = authorize(owner, "api user:42");
+        OAuthTestClient.App other = app("read_api");
+
+        introspectAs(owner, tokens.accessToken()).then().statusCode(200).body("active", equalTo(true))
+                .body("scope", equalTo("api user:42"));
+        introspectAs(owner, tokens.refreshToken()).then().statusCode(200).body("active", equalTo(true));
+
+        // Another application learns nothing, not even that the token exists (RFC 7662 section 2.2).
+        for (String token : List.of(tokens.accessToken(), tokens.refreshToken())) {
+            introspectAs(other, token).then().statusCode(200).body("$", aMapWithSize(1))
+                    .body("active", equalTo(false));
+        }
+
+        given().auth().preemptive().basic("model-adapter", "test-verifier-secret").formParam("token",
+                tokens.accessToken()).post("/oauth/introspect").then().statusCode(200).body("active", equalTo(true))
+                .body("client_id", equalTo(owner.clientId()));
+    }
+
+    /**
+     * The instance's static secret also opens /internal/*; the public endpoint does not take it
+     * (instance-service verifies tokens itself, with the JWKS and the revocation list).
+     */
+    @Test
+    void theInstanceSecretIsNotAcceptedAtThePublicIntrospectionEndpoint() {
         String token = authorize(app("api"), "api").accessToken();
-        OAuthTestClient.App resourceServer = app("read_api");
-        given().auth().preemptive().basic(resourceServer.clientId(), resourceServer.secret()).formParam("token", token)
-                .post("/oauth/introspect").then().statusCode(200).body("active", equalTo(true));
-        given().auth().preemptive().basic("model-adapter", "test-verifier-secret").formParam("token", token)
-                .post("/oauth/introspect").then().statusCode(200).body("active", equalTo(true));
+        given().auth().preemptive().basic(OAuthTestClient.INSTANCE_ID, OAuthTestClient.INSTANCE_SECRET)
+                .formParam("token", token).post("/oauth/introspect")
+                .then().statusCode(401).body("error", equalTo("invalid_client"));
     }
 
     @Test

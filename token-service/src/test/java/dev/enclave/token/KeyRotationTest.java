@@ -1,5 +1,6 @@
 package dev.enclave.token;
 
+import dev.enclave.token.service.SigningKeyStore;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
@@ -14,22 +15,39 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.hamcrest.Matchers.equalTo;
 
+/**
+ * Rotation publishes before it signs (issue 12, finding 9): the new key is in the JWKS at once and
+ * signs only after {@code publish-delay} (6 min, more than the JWKS max-age of 300 s); the old one
+ * stays published until its last token has expired.
+ */
 @QuarkusTest
 class KeyRotationTest {
+
+    static final Duration PUBLISH_DELAY = Duration.ofMinutes(6);
 
     @Inject
     TestClock clock;
 
+    @Inject
+    SigningKeyStore store;
+
+    /** Leaves no rotation pending for the next test: its key starts signing, then time is real again. */
     @AfterEach
-    void resetClock() {
+    void finishPendingRotationAndResetClock() {
+        clock.advance(PUBLISH_DELAY.plusSeconds(1));
+        store.maintain();
         clock.reset();
     }
 
@@ -66,32 +84,80 @@ class KeyRotationTest {
     }
 
     @Test
-    void newKeySignsAtOnceAndTheOldOneStaysPublishedUntilItsTokensExpire() throws Exception {
+    void aRotatedKeyIsPublishedAtOnceSignsAfterThePublishDelayAndTheOldOneStaysUntilItsTokensExpire()
+            throws Exception {
         String before = mint();
+        Instant rotatedAt = clock.instant();
         Map<String, String> rotation = rotate();
         assertThat(rotation.get("previous_kid")).isEqualTo(kid(before));
-        String after = mint();
+        String next = rotation.get("kid");
+        assertThat(Duration.between(rotatedAt, Instant.parse(rotation.get("signs_from"))))
+                .isBetween(PUBLISH_DELAY.minusSeconds(2), PUBLISH_DELAY.plusSeconds(2));
 
-        assertThat(kid(after)).isEqualTo(rotation.get("kid")).isNotEqualTo(kid(before));
-        assertThat(publishedKids()).contains(kid(before), kid(after));
-        verifyAgainstPublishedKeys(before);
+        // Published, not signing: the old key still signs, also after a key check.
+        assertThat(publishedKids()).contains(kid(before), next);
+        assertThat(kid(mint())).isEqualTo(kid(before));
+        clock.advance(PUBLISH_DELAY.minusSeconds(5));
+        store.maintain();
+        String lastOfTheOldKey = mint();
+        assertThat(kid(lastOfTheOldKey)).isEqualTo(kid(before));
+
+        // Its time has come: the next key check promotes it.
+        clock.advance(Duration.ofSeconds(10));
+        store.maintain();
+        String after = mint();
+        assertThat(kid(after)).isEqualTo(next);
+        verifyAgainstPublishedKeys(lastOfTheOldKey);
         verifyAgainstPublishedKeys(after);
 
-        // While any token it can have signed may still be valid (the longest lifetime is an OAuth
-        // access token's, 2 h, plus one check interval) it stays published ...
+        // While any token the old key can have signed may still be valid (the longest lifetime is
+        // an OAuth access token's, 2 h, plus one check interval) it stays published ...
         clock.advance(Duration.ofMinutes(59));
-        verifyAgainstPublishedKeys(before);
+        verifyAgainstPublishedKeys(lastOfTheOldKey);
         clock.advance(Duration.ofMinutes(61));
         assertThat(publishedKids()).contains(kid(before));
 
         // ... and after that it is gone, so nothing it signed verifies any more.
         clock.advance(Duration.ofSeconds(61));
         assertThat(publishedKids()).doesNotContain(kid(before)).contains(kid(after));
-        assertThatThrownBy(() -> verifyAgainstPublishedKeys(before)).isInstanceOf(InvalidJwtException.class);
+        assertThatThrownBy(() -> verifyAgainstPublishedKeys(lastOfTheOldKey)).isInstanceOf(InvalidJwtException.class);
     }
 
-    @Inject
-    dev.enclave.token.service.SigningKeyStore store;
+    /**
+     * A verifier that fetched the key set just before a rotation and caches it for its full
+     * max-age never meets a kid outside it; the set it fetches next holds the new key.
+     */
+    @Test
+    void aVerifierCachingTheKeySetForItsMaxAgeNeverMeetsAnUnknownKid() throws Exception {
+        var fetched = given().get("/oauth/discovery/keys").then().statusCode(200).extract();
+        Matcher maxAge = Pattern.compile("max-age=(\\d+)").matcher(fetched.header("Cache-Control"));
+        assertThat(maxAge.find()).isTrue();
+        Duration cachedFor = Duration.ofSeconds(Long.parseLong(maxAge.group(1)));
+        List<String> cached = fetched.path("keys.kid");
+        Instant fetchedAt = clock.instant();
+
+        String next = rotate().get("kid");
+        assertThat(cached).doesNotContain(next);
+
+        for (Duration elapsed = Duration.ZERO; elapsed.compareTo(cachedFor) <= 0; elapsed = elapsed.plusSeconds(30)) {
+            clock.advance(Duration.between(clock.instant(), fetchedAt.plus(elapsed)));
+            store.maintain();
+            assertThat(kid(mint())).as("minted %s after the fetch", elapsed).isIn(cached);
+        }
+        List<String> refetched = publishedKids();
+        clock.advance(PUBLISH_DELAY);
+        store.maintain();
+        assertThat(kid(mint())).isEqualTo(next).isIn(refetched);
+    }
+
+    @Test
+    void aSecondRotationWhileOneIsPendingIsAConflict() {
+        String next = rotate().get("kid");
+        given().auth().preemptive().basic("instance-service", "test-instance-secret")
+                .post("/internal/v1/keys/rotate").then().statusCode(409)
+                .body("error", equalTo("rotation_pending"))
+                .body("error_description", org.hamcrest.Matchers.startsWith("Key " + next + " is already published"));
+    }
 
     @Test
     void scheduledMaintenanceRotatesADueKeyAndDeletesKeysNoTokenNeeds() throws Exception {
@@ -99,11 +165,16 @@ class KeyRotationTest {
         store.maintain();
         assertThat(kid(mint())).as("not due yet").isEqualTo(old);
 
-        clock.advance(Duration.ofDays(30));
+        // The interval counts from when the key started signing (a previous test's key: up to a
+        // publish delay after real time).
+        clock.advance(Duration.ofDays(30).plus(PUBLISH_DELAY));
+        store.maintain();
+        assertThat(kid(mint())).as("the next key is published, not signing yet").isEqualTo(old);
+        clock.advance(PUBLISH_DELAY);
         store.maintain();
         String rotated = kid(mint());
         assertThat(rotated).isNotEqualTo(old);
-        assertThat(publishedKids()).contains(old);
+        assertThat(publishedKids()).contains(old, rotated);
 
         clock.advance(Duration.ofHours(3));
         store.maintain();
@@ -114,11 +185,19 @@ class KeyRotationTest {
 
     @Test
     void keyListingShowsStatesButNoPrivateMaterial() {
-        rotate();
-        String body = given().auth().preemptive().basic("instance-service", "test-instance-secret")
-                .get("/internal/v1/keys").then().statusCode(200).extract().asString();
-        assertThat(body).contains("\"active\":true").contains("\"retired_at\"").doesNotContain("\"d\"")
-                .doesNotContain("private");
+        String signing = given().auth().preemptive().basic("instance-service", "test-instance-secret")
+                .get("/internal/v1/keys").then().extract().path("find { it.active }.kid");
+        String next = rotate().get("kid");
+        var listing = given().auth().preemptive().basic("instance-service", "test-instance-secret")
+                .get("/internal/v1/keys").then().statusCode(200).extract();
+        assertThat(listing.<List<Boolean>>path("findAll { it.active }.active")).hasSize(1);
+        assertThat(listing.<String>path("find { it.kid == '" + signing + "' }.state")).isEqualTo("signing");
+        assertThat(listing.<String>path("find { it.kid == '" + next + "' }.state")).isEqualTo("next");
+        assertThat(listing.<Boolean>path("find { it.kid == '" + next + "' }.published")).isTrue();
+        assertThat(listing.<Boolean>path("find { it.kid == '" + next + "' }.active")).isFalse();
+        assertThat(listing.<String>path("find { it.kid == '" + next + "' }.signs_from")).isNotBlank();
+        String body = listing.asString();
+        assertThat(body).doesNotContain("\"d\"").doesNotContain("private");
     }
 
     @Test

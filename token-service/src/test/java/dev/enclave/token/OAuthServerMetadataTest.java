@@ -25,6 +25,7 @@ class OAuthServerMetadataTest {
                 .containsEntry("token_endpoint_auth_methods_supported",
                         List.of("client_secret_basic", "client_secret_post", "none"))
                 .containsEntry("scopes_supported", List.of("api", "read_api", "read_user", "read_repository",
-                        "write_repository", "ai_features", "openid", "profile", "email"));
+                        "write_repository", "ai_features", "openid", "profile", "email"))
+                .containsEntry("code_challenge_methods_supported", List.of("S256"));
     }
 }

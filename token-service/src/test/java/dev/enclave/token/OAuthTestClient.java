@@ -25,6 +25,9 @@ final class OAuthTestClient {
     static final String INSTANCE_SECRET = "test-instance-secret";
     static final String REDIRECT_URI = "https://agent.example/oauth/callback";
     static final String ISSUER = "http://localhost:8080";
+    /** The configured verifier client: the resource server that may introspect any token. */
+    static final String VERIFIER_ID = "model-adapter";
+    static final String VERIFIER_SECRET = "test-verifier-secret";
 
     /** Resource owners distinct per call, so that no test sees another's rows by accident. */
     private static final AtomicLong NEXT_OWNER = new AtomicLong(1000);
@@ -70,6 +73,56 @@ final class OAuthTestClient {
                 .contentType(ContentType.JSON).body(body).post("/internal/v1/grants");
     }
 
+    /** A grant with an RFC 7636 S256 challenge. */
+    static Response requestGrantWithPkce(String applicationId, long ownerId, String scopes, String codeChallenge) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("application_id", applicationId);
+        body.put("resource_owner_id", ownerId);
+        body.put("scopes", scopes);
+        body.put("redirect_uri", REDIRECT_URI);
+        body.put("code_challenge", codeChallenge);
+        body.put("code_challenge_method", "S256");
+        return given().auth().preemptive().basic(INSTANCE_ID, INSTANCE_SECRET)
+                .contentType(ContentType.JSON).body(body).post("/internal/v1/grants");
+    }
+
+    /** A random RFC 7636 code_verifier: 43 base64url characters (256 bits). */
+    static String newCodeVerifier() {
+        byte[] raw = new byte[32];
+        new java.security.SecureRandom().nextBytes(raw);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    }
+
+    static String s256(String verifier) {
+        try {
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(java.security.MessageDigest
+                    .getInstance("SHA-256").digest(verifier.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Hex SHA-256, as the service stores codes and refresh tokens. */
+    static String s256Hex(String value) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(value.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A public client's exchange: client_id in the form, no secret. */
+    static Response exchangeAsPublicClient(App app, String code, String codeVerifier) {
+        var request = given().formParam("client_id", app.clientId())
+                .formParam("grant_type", "authorization_code").formParam("code", code)
+                .formParam("redirect_uri", REDIRECT_URI);
+        if (codeVerifier != null) {
+            request.formParam("code_verifier", codeVerifier);
+        }
+        return request.post("/oauth/token");
+    }
+
     static String code(App app, long ownerId, String scopes) {
         return requestGrant(app.clientId(), ownerId, scopes, REDIRECT_URI).then().statusCode(201)
                 .extract().path("code");
@@ -106,8 +159,9 @@ final class OAuthTestClient {
                 .post("/oauth/token");
     }
 
+    /** As the configured verifier client, which may introspect any token. */
     static Response introspect(String token) {
-        return given().auth().preemptive().basic(INSTANCE_ID, INSTANCE_SECRET)
+        return given().auth().preemptive().basic(VERIFIER_ID, VERIFIER_SECRET)
                 .formParam("token", token).post("/oauth/introspect");
     }
 

@@ -1,6 +1,7 @@
 package dev.enclave.token.config;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
 import java.nio.file.Path;
@@ -50,6 +51,13 @@ public interface TokenServiceConfig {
          * rotates when due and purges keys no token can need any more.
          */
         Duration checkInterval();
+
+        /**
+         * How long a rotated-in key is published before it signs: longer than the JWKS
+         * {@code max-age} (300 s), so that every verifier's cached key set holds it by then.
+         */
+        @WithDefault("PT6M")
+        Duration publishDelay();
     }
 
     interface InstanceClient {
@@ -72,6 +80,25 @@ public interface TokenServiceConfig {
         /** What a {@code client_credentials} token may be for ({@code audience} or RFC 8707 {@code resource}). */
         Set<String> clientCredentialsAudiences();
 
+        /**
+         * The suite's own services: only the service clients declared in {@link #serviceClients()}
+         * get tokens for them, never an application created through the API.
+         */
+        @WithDefault("model-adapter,token-service")
+        Set<String> internalAudiences();
+
+        /** Throttling of failed client authentication at {@code /oauth/token}, {@code /revoke}, {@code /introspect}. */
+        AuthThrottle authThrottle();
+
+        interface AuthThrottle {
+            /** Failures per client id, and per caller address, within {@link #window()} before 429. */
+            @WithDefault("10")
+            int maxFailures();
+
+            @WithDefault("PT1M")
+            Duration window();
+        }
+
         /** A resource server besides the instance that may introspect tokens and poll revocations. */
         VerifierClient verifierClient();
 
@@ -85,7 +112,7 @@ public interface TokenServiceConfig {
             String secret();
 
             /** Scopes its tokens may carry. */
-            @io.smallrye.config.WithDefault("read_api")
+            @WithDefault("read_api")
             String scopes();
         }
 

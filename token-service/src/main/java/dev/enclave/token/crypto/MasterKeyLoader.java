@@ -34,7 +34,7 @@ final class MasterKeyLoader {
         return readOrGenerate(config.masterKeyFile());
     }
 
-    private static SecretKey readOrGenerate(Path file) {
+    static SecretKey readOrGenerate(Path file) {
         try {
             if (Files.exists(file)) {
                 return decode(Files.readString(file).trim(), file.toString());
@@ -42,8 +42,9 @@ final class MasterKeyLoader {
             byte[] raw = new byte[KEY_BYTES];
             new SecureRandom().nextBytes(raw);
             Files.createDirectories(file.toAbsolutePath().getParent());
-            Files.writeString(file, Base64.getEncoder().encodeToString(raw), StandardOpenOption.CREATE_NEW);
-            restrictToOwner(file);
+            createOwnerOnly(file);
+            Files.writeString(file, Base64.getEncoder().encodeToString(raw), StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
             LOG.warnf("Generated a new master key in %s. This is for local runs only: production must set "
                     + "enclave.token.master-key.", file.toAbsolutePath());
             return new SecretKeySpec(raw, "AES");
@@ -52,11 +53,17 @@ final class MasterKeyLoader {
         }
     }
 
-    private static void restrictToOwner(Path file) throws IOException {
+    /**
+     * Creates the empty file readable and writable by its owner only (0600) in the creating call
+     * itself, so that no other user can open it between its creation and the key being written.
+     * Fails if the file exists. On a file system without POSIX permissions it is created plainly.
+     */
+    static void createOwnerOnly(Path file) throws IOException {
         try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (UnsupportedOperationException e) {
-            LOG.debugf("File system of %s has no POSIX permissions; leaving them as they are", file);
+            LOG.debugf("File system of %s has no POSIX permissions; creating it with its defaults", file);
+            Files.createFile(file);
         }
     }
 

@@ -46,6 +46,13 @@ public class OAuthGrant extends PanacheEntityBase {
     @Column(name = "used_at")
     public Instant usedAt;
 
+    /**
+     * RFC 7636 {@code code_challenge} (method S256, the only one supported): BASE64URL(SHA-256(code_verifier)).
+     * Null for a grant made without PKCE, which only a confidential client may have.
+     */
+    @Column(name = "code_challenge", length = 128)
+    public String codeChallenge;
+
     /** Family of the tokens the exchange issued; what a replay of the code revokes. */
     @Column(name = "token_family", length = 36)
     public String tokenFamily;

@@ -39,6 +39,10 @@ public class OAuthRefreshToken extends PanacheEntityBase {
     @Column(nullable = false, length = 1024)
     public String scopes;
 
+    /** The family was born from a PKCE grant: the only kind a public client may refresh. */
+    @Column(nullable = false)
+    public boolean pkce;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 

@@ -21,7 +21,7 @@ import java.util.Map;
 public class DiscoveryResource {
 
     /** Verifiers may cache keys this long; far shorter than the life of a token. */
-    static final int JWKS_MAX_AGE_SECONDS = 300;
+    public static final int JWKS_MAX_AGE_SECONDS = 300;
 
     private final OAuthServerMetadata metadata;
     private final SigningKeyStore keys;

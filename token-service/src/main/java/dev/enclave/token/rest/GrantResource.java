@@ -21,9 +21,12 @@ import jakarta.ws.rs.core.Response;
 @Produces(MediaType.APPLICATION_JSON)
 public class GrantResource {
 
+    /** {@code code_challenge} and {@code code_challenge_method} (S256): RFC 7636, required for public clients. */
     public record GrantRequest(@JsonProperty("application_id") String applicationId,
                                @JsonProperty("resource_owner_id") Long resourceOwnerId, String scopes,
-                               @JsonProperty("redirect_uri") String redirectUri) {
+                               @JsonProperty("redirect_uri") String redirectUri,
+                               @JsonProperty("code_challenge") String codeChallenge,
+                               @JsonProperty("code_challenge_method") String codeChallengeMethod) {
     }
 
     public record GrantResponse(String code, @JsonProperty("expires_in") long expiresIn) {
@@ -45,7 +48,7 @@ public class GrantResource {
                     "Body required: {\"application_id\", \"resource_owner_id\", \"scopes\", \"redirect_uri\"}");
         }
         GrantIssuer.IssuedCode issued = grants.create(request.applicationId(), request.resourceOwnerId(),
-                request.scopes(), request.redirectUri());
+                request.scopes(), request.redirectUri(), request.codeChallenge(), request.codeChallengeMethod());
         return Response.status(Response.Status.CREATED)
                 .header(HttpHeaders.CACHE_CONTROL, "no-store")
                 .entity(new GrantResponse(issued.code(), issued.expiresIn()))

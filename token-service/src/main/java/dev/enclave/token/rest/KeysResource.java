@@ -23,12 +23,19 @@ import java.util.stream.Collectors;
 @Produces(MediaType.APPLICATION_JSON)
 public class KeysResource {
 
+    /**
+     * @param state   {@code next} (published, not signing yet), {@code signing}, or {@code retired}
+     * @param active  whether it signs now (the {@code signing} state)
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record KeyView(String kid, @JsonProperty("created_at") Instant createdAt,
+    public record KeyView(String kid, String state, @JsonProperty("created_at") Instant createdAt,
+                          @JsonProperty("signs_from") Instant signsFrom,
                           @JsonProperty("retired_at") Instant retiredAt, boolean active, boolean published) {
     }
 
-    public record RotationView(@JsonProperty("previous_kid") String previousKid, String kid) {
+    /** @param signsFrom when {@code kid} starts signing; {@code previous_kid} signs until then */
+    public record RotationView(@JsonProperty("previous_kid") String previousKid, String kid,
+                               @JsonProperty("signs_from") Instant signsFrom) {
     }
 
     private final InternalClientAuthenticator clients;
@@ -44,16 +51,18 @@ public class KeysResource {
         clients.authenticate(authorization);
         Set<String> published = keys.publishedKeys().stream().map(k -> k.getKeyId()).collect(Collectors.toSet());
         return keys.listKeys().stream()
-                .map(k -> new KeyView(k.kid, k.createdAt, k.retiredAt, k.retiredAt == null, published.contains(k.kid)))
+                .map(k -> new KeyView(k.kid, k.isSigning() ? "signing" : k.isNext() ? "next" : "retired", k.createdAt,
+                        k.signsFrom, k.retiredAt, k.isSigning(), published.contains(k.kid)))
                 .toList();
     }
 
+    /** 201: the new key is published and signs from {@code signs_from}; 409 while an earlier one waits. */
     @POST
     @Path("/rotate")
     public Response rotate(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         clients.authenticate(authorization);
         SigningKeyStore.Rotation rotation = keys.rotate();
         return Response.status(Response.Status.CREATED)
-                .entity(new RotationView(rotation.previousKid(), rotation.kid())).build();
+                .entity(new RotationView(rotation.previousKid(), rotation.kid(), rotation.signsFrom())).build();
     }
 }

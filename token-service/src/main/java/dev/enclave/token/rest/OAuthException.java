@@ -7,11 +7,26 @@ public class OAuthException extends RuntimeException {
 
     private final String error;
     private final Response.Status status;
+    /** Seconds for a {@code Retry-After} header; null for none. */
+    private final Long retryAfterSeconds;
 
     public OAuthException(Response.Status status, String error, String description) {
+        this(status, error, description, null);
+    }
+
+    private OAuthException(Response.Status status, String error, String description, Long retryAfterSeconds) {
         super(description);
         this.status = status;
         this.error = error;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /**
+     * 429 with {@code Retry-After}: too many failed client authentications. {@code slow_down} is
+     * the token-endpoint error code registered for "poll less often" (RFC 8628 section 3.5).
+     */
+    public static OAuthException slowDown(String description, long retryAfterSeconds) {
+        return new OAuthException(Response.Status.TOO_MANY_REQUESTS, "slow_down", description, retryAfterSeconds);
     }
 
     public static OAuthException invalidRequest(String description) {
@@ -61,5 +76,9 @@ public class OAuthException extends RuntimeException {
 
     public Response.Status status() {
         return status;
+    }
+
+    public Long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 }

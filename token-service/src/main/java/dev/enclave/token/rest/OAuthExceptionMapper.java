@@ -20,6 +20,9 @@ public class OAuthExceptionMapper {
         if (e.status() == Response.Status.UNAUTHORIZED) {
             response.header(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"token-service\"");
         }
+        if (e.retryAfterSeconds() != null) {
+            response.header(HttpHeaders.RETRY_AFTER, e.retryAfterSeconds());
+        }
         return response.build();
     }
 }

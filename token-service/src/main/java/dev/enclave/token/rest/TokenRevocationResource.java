@@ -1,6 +1,8 @@
 package dev.enclave.token.rest;
 
+import dev.enclave.token.service.ClientAuthThrottle;
 import dev.enclave.token.service.ClientCredentials;
+import io.vertx.core.http.HttpServerRequest;
 import dev.enclave.token.service.TokenRevoker;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.FormParam;
@@ -8,6 +10,7 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 
@@ -23,18 +26,25 @@ import java.util.Map;
 public class TokenRevocationResource {
 
     private final TokenRevoker revoker;
+    private final ClientAuthThrottle throttle;
 
-    public TokenRevocationResource(TokenRevoker revoker) {
+    public TokenRevocationResource(TokenRevoker revoker, ClientAuthThrottle throttle) {
         this.revoker = revoker;
+        this.throttle = throttle;
     }
 
     /** 200 {@code {}} whether or not there was anything to revoke, as RFC 7009 section 2.2 asks. */
     @POST
-    public Map<String, Object> revoke(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+    public Map<String, Object> revoke(@Context HttpServerRequest http,
+                                      @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
                                       @FormParam("client_id") String clientId,
                                       @FormParam("client_secret") String clientSecret,
                                       @FormParam("token") String token) {
-        revoker.revoke(ClientCredentials.from(authorization, clientId, clientSecret), token);
-        return Map.of();
+        return throttle.authenticate(CallerAddress.of(http),
+                () -> ClientCredentials.from(authorization, clientId, clientSecret),
+                credentials -> {
+                    revoker.revoke(credentials, token);
+                    return Map.of();
+                });
     }
 }

@@ -33,8 +33,13 @@ public class GrantIssuer {
         this.clock = clock;
     }
 
+    /**
+     * @param codeChallenge       RFC 7636, optional for confidential clients and required for public ones
+     * @param codeChallengeMethod {@code S256}, the only method supported
+     */
     @Transactional
-    public IssuedCode create(String applicationUid, Long resourceOwnerId, String scopes, String redirectUri) {
+    public IssuedCode create(String applicationUid, Long resourceOwnerId, String scopes, String redirectUri,
+                             String codeChallenge, String codeChallengeMethod) {
         OAuthApplication application = OAuthApplication.findByUid(OAuthException.require(applicationUid, "application_id"))
                 .orElseThrow(() -> OAuthException.invalidRequest("No OAuth application " + applicationUid));
         if (resourceOwnerId == null || resourceOwnerId <= 0) {
@@ -44,6 +49,12 @@ public class GrantIssuer {
             throw OAuthException.invalidRequest("redirect_uri is not the one registered for the application");
         }
         Set<String> granted = OAuthScopes.requireGrantable(scopes, OAuthScopes.parse(application.scopes));
+        String challenge = Pkce.requireS256Challenge(codeChallenge, codeChallengeMethod);
+        if (challenge == null && !application.confidential) {
+            // RFC 9700 section 2.1.1 and OAuth 2.1: a public client has nothing else binding the code to it.
+            throw OAuthException.invalidRequest("A public client's grant needs PKCE: code_challenge and "
+                    + "code_challenge_method=S256");
+        }
 
         String code = OAuthSecrets.random();
         Instant now = clock.instant();
@@ -53,10 +64,11 @@ public class GrantIssuer {
         grant.resourceOwnerId = resourceOwnerId;
         grant.scopes = OAuthScopes.format(granted);
         grant.redirectUri = redirectUri;
+        grant.codeChallenge = challenge;
         grant.expiresAt = now.plus(config.oauth().authorizationCodeLifetime());
         grant.persist();
-        LOG.infof("Granted %s to client %s for resource owner %d (grant %d)", grant.scopes, application.uid,
-                resourceOwnerId, grant.id);
+        LOG.infof("Granted %s to client %s for resource owner %d (grant %d%s)", grant.scopes, application.uid,
+                resourceOwnerId, grant.id, challenge == null ? "" : ", PKCE");
         return new IssuedCode(code, config.oauth().authorizationCodeLifetime().toSeconds());
     }
 }

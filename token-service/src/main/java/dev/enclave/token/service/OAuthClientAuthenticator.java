@@ -36,17 +36,28 @@ public class OAuthClientAuthenticator {
         return application;
     }
 
-    /** Who may introspect: a resource server of the suite, or any confidential application. */
-    public void introspector(ClientCredentials credentials) {
-        if (isVerifier(credentials)) {
-            return;
+    /**
+     * Who may introspect at the public {@code /oauth/introspect}: the configured verifier client (a
+     * resource server of the suite, which may see any token), or a confidential application, which
+     * may see only the tokens issued to it. The instance's client is not accepted here: its static
+     * secret also opens {@code /internal/*}, and the instance verifies tokens itself (JWKS and the
+     * revocation list), so a public endpoint gains nothing from accepting it.
+     *
+     * @return the application whose tokens alone the caller may see; empty for the verifier client
+     */
+    public Optional<OAuthApplication> introspector(ClientCredentials credentials) {
+        TokenServiceConfig.OAuth.VerifierClient verifier = config.oauth().verifierClient();
+        if (matches(credentials, verifier.id(), verifier.secret())) {
+            return Optional.empty();
         }
-        if (!application(credentials).confidential) {
+        OAuthApplication application = application(credentials);
+        if (!application.confidential) {
             throw OAuthException.invalidClient("Only confidential clients may introspect tokens");
         }
+        return Optional.of(application);
     }
 
-    /** Who may read the revocation list: the instance, and the configured verifier client if any. */
+    /** Who may read the revocation list (internal API): the instance, and the configured verifier client if any. */
     public void revocationReader(ClientCredentials credentials) {
         if (!isVerifier(credentials)) {
             throw OAuthException.invalidClient("Unknown client or wrong client secret");

@@ -34,6 +34,8 @@ public class OAuthServerMetadata {
         members.put("token_endpoint_auth_methods_supported", List.of("client_secret_basic", "client_secret_post", "none"));
         // user:* is declared by applications, never requested, so it is not listed.
         members.put("scopes_supported", OAuthScopes.STATIC);
+        // RFC 8414 section 2: PKCE (RFC 7636), S256 only.
+        members.put("code_challenge_methods_supported", List.of(Pkce.S256));
         return members;
     }
 }

@@ -25,8 +25,9 @@ public class OAuthTokenIssuer {
 
     private static final Logger LOG = Logger.getLogger(OAuthTokenIssuer.class);
 
-    public record TokenRequest(String grantType, String code, String redirectUri, String refreshToken, String scope,
-                               String audience, String resource) {
+    /** @param codeVerifier RFC 7636, for a code granted with a {@code code_challenge} */
+    public record TokenRequest(String grantType, String code, String redirectUri, String codeVerifier,
+                               String refreshToken, String scope, String audience, String resource) {
     }
 
     /** @param refreshToken null for client_credentials */
@@ -72,6 +73,8 @@ public class OAuthTokenIssuer {
         if (!grant.redirectUri.equals(redirectUri)) {
             throw OAuthException.invalidGrant("redirect_uri differs from the one the code was issued for");
         }
+        // Before the replay check: whoever holds a code without its verifier cannot even revoke with it.
+        requireProofOfPossession(client, grant, request.codeVerifier());
         if (grant.usedAt != null) {
             throw codeReplayed(grant, now);
         }
@@ -85,7 +88,29 @@ public class OAuthTokenIssuer {
             throw codeReplayed(grant, now);
         }
         Set<String> scopes = OAuthScopes.parse(grant.scopes);
-        return issueUserTokens(client, grant.resourceOwnerId, scopes, scopes, familyId, now);
+        return issueUserTokens(client, grant.resourceOwnerId, scopes, scopes, familyId, grant.codeChallenge != null,
+                now);
+    }
+
+    /**
+     * RFC 7636 section 4.6. A grant with a challenge needs the matching verifier; one without
+     * takes no verifier (RFC 9700 section 2.1.1: a verifier there is a downgrade attempt) and
+     * only from a confidential client. Every failure is {@code invalid_grant} and spends nothing.
+     */
+    private static void requireProofOfPossession(OAuthApplication client, OAuthGrant grant, String codeVerifier) {
+        boolean verifierSent = codeVerifier != null && !codeVerifier.isEmpty();
+        if (grant.codeChallenge != null) {
+            if (!verifierSent) {
+                throw OAuthException.invalidGrant("code_verifier is required: the code was granted with a code_challenge");
+            }
+            if (!Pkce.verifies(codeVerifier, grant.codeChallenge)) {
+                throw OAuthException.invalidGrant("code_verifier does not match the code_challenge");
+            }
+        } else if (verifierSent) {
+            throw OAuthException.invalidGrant("code_verifier sent, but the code was granted without code_challenge");
+        } else if (!client.confidential) {
+            throw OAuthException.invalidGrant("A public client's code must have been granted with PKCE");
+        }
     }
 
     private TokenReplayException codeReplayed(OAuthGrant grant, Instant now) {
@@ -102,6 +127,12 @@ public class OAuthTokenIssuer {
         OAuthRefreshToken current = OAuthRefreshToken.findByDigest(OAuthSecrets.digest(presented))
                 .filter(t -> t.application.id.equals(client.id) && t.revokedAt == null)
                 .orElseThrow(() -> OAuthException.invalidGrant("Unknown, expired or revoked refresh token"));
+        if (!client.confidential && !current.pkce) {
+            // A public client proves nothing but its id; what binds the family to it is the PKCE
+            // exchange that started it (and rotation on every refresh: OAuth 2.1 section 4.3.1).
+            throw OAuthException.invalidGrant("A public client may refresh only tokens from a PKCE grant; "
+                    + "authorize again with code_challenge");
+        }
         if (current.usedAt != null) {
             throw refreshReplayed(current, now);
         }
@@ -121,7 +152,7 @@ public class OAuthTokenIssuer {
             throw OAuthException.invalidGrant("Unknown, expired or revoked refresh token");
         }
         // RFC 6749 section 6: the new refresh token keeps the scope of the old one, whatever the access token got.
-        return issueUserTokens(client, current.resourceOwnerId, scopes, granted, current.familyId, now);
+        return issueUserTokens(client, current.resourceOwnerId, scopes, granted, current.familyId, current.pkce, now);
     }
 
     private TokenReplayException refreshReplayed(OAuthRefreshToken token, Instant now) {
@@ -135,6 +166,12 @@ public class OAuthTokenIssuer {
             throw OAuthException.unauthorizedClient("client_credentials needs a confidential client");
         }
         String audience = audience(request);
+        if (config.oauth().internalAudiences().contains(audience)
+                && !config.oauth().serviceClients().containsKey(client.uid)) {
+            // Internal services trust these tokens as coming from the suite itself (issue 12, finding 2).
+            throw OAuthException.invalidTarget("Tokens for " + audience + " are only for the service clients the "
+                    + "deployment declares, not for applications");
+        }
         Set<String> declared = new LinkedHashSet<>(OAuthScopes.parse(client.scopes));
         declared.remove(OAuthScopes.USER_WILDCARD);
         Set<String> scopes = OAuthScopes.narrow(request.scope(), declared);
@@ -162,7 +199,7 @@ public class OAuthTokenIssuer {
     }
 
     private IssuedTokens issueUserTokens(OAuthApplication client, Long resourceOwnerId, Set<String> accessScopes,
-                                         Set<String> refreshScopes, String familyId, Instant now) {
+                                         Set<String> refreshScopes, String familyId, boolean pkce, Instant now) {
         String scope = OAuthScopes.format(accessScopes);
         // A user token is for the instance API, whose public URL is the issuer.
         AccessTokenMinter.AccessToken access = minter.mint(client, String.valueOf(resourceOwnerId), config.issuer(),
@@ -174,6 +211,7 @@ public class OAuthTokenIssuer {
         refresh.application = client;
         refresh.resourceOwnerId = resourceOwnerId;
         refresh.scopes = OAuthScopes.format(refreshScopes);
+        refresh.pkce = pkce;
         refresh.createdAt = now;
         refresh.expiresAt = now.plus(config.oauth().refreshTokenLifetime());
         refresh.persist();

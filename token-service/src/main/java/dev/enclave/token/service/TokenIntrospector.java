@@ -5,6 +5,7 @@ import dev.enclave.token.rest.OAuthException;
 import dev.enclave.token.config.TokenServiceConfig;
 import dev.enclave.token.domain.AccessTokenRevocation;
 import dev.enclave.token.domain.IssuedAccessToken;
+import dev.enclave.token.domain.OAuthApplication;
 import dev.enclave.token.domain.OAuthRefreshToken;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -39,16 +40,22 @@ public class TokenIntrospector {
         this.clock = clock;
     }
 
-    /** @return empty for anything not active: unknown, malformed, expired, used, revoked */
+    /**
+     * @return empty for anything not active: unknown, malformed, expired, used, revoked, and (RFC
+     *         7662 section 2.2) any token the caller may not see: an application sees only its own
+     */
     @Transactional
     public Optional<ActiveToken> introspect(ClientCredentials credentials, String token) {
-        clients.introspector(credentials);
+        Optional<OAuthApplication> onlyTokensOf = clients.introspector(credentials);
         OAuthException.require(token, "token");
         Optional<OAuthRefreshToken> refresh = OAuthRefreshToken.findByDigest(OAuthSecrets.digest(token));
         if (refresh.isPresent()) {
-            return refresh.filter(this::isLive).map(this::describe);
+            return refresh.filter(this::isLive)
+                    .filter(r -> onlyTokensOf.isEmpty() || onlyTokensOf.get().id.equals(r.application.id))
+                    .map(this::describe);
         }
         return verifier.verify(token)
+                .filter(access -> onlyTokensOf.isEmpty() || onlyTokensOf.get().uid.equals(access.clientId()))
                 .filter(access -> IssuedAccessToken.findByIdOptional(access.jti()).isPresent())
                 .filter(access -> !AccessTokenRevocation.isRevoked(access.jti()))
                 .map(access -> new ActiveToken(access.scope(), access.clientId(), access.subject(), access.audience(),

@@ -1,0 +1,78 @@
+package dev.enclave.token;
+
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Deny by default (issue 12): every route in the OpenAPI document refuses an anonymous caller
+ * with 400, 401 or 403, except the explicit public list. A route added later is covered as soon as
+ * it exists.
+ */
+@QuarkusTest
+class DenyByDefaultTest {
+
+    /** Discovery, JWKS, and the OAuth endpoints that authenticate the client from the request themselves. */
+    static final Set<String> PUBLIC = Set.of("GET /.well-known/openid-configuration", "GET /oauth/discovery/keys",
+            "POST /oauth/token", "POST /oauth/revoke", "POST /oauth/introspect");
+    static final Set<Integer> REFUSED = Set.of(400, 401, 403);
+    static final List<String> METHODS = List.of("get", "put", "post", "delete", "patch", "head", "options");
+
+    @Test
+    void everyRouteOutsideThePublicListRefusesAnonymousCallers() {
+        Map<String, Map<String, Object>> paths = given().queryParam("format", "json").get("/q/openapi")
+                .then().statusCode(200).extract().path("paths");
+        Set<String> checked = new TreeSet<>();
+        Set<String> publicSeen = new TreeSet<>();
+        List<String> open = new ArrayList<>();
+        paths.forEach((path, operations) -> operations.keySet().stream().filter(METHODS::contains).forEach(method -> {
+            String route = method.toUpperCase() + " " + path;
+            if (PUBLIC.contains(route)) {
+                publicSeen.add(route);
+                return;
+            }
+            String concrete = path.replaceAll("\\{[^}]+}", "1");
+            int status = given().request(method.toUpperCase(), concrete).statusCode();
+            checked.add(route);
+            if (!REFUSED.contains(status)) {
+                open.add(route + " answered " + status);
+            }
+        }));
+
+        assertThat(open).as("routes reachable anonymously").isEmpty();
+        // The enumeration found the routes (a test that checks nothing cannot fail).
+        assertThat(checked).contains("POST /internal/v1/ai-tokens", "POST /internal/v1/keys/rotate",
+                "GET /internal/v1/keys", "DELETE /internal/v1/applications/{id}", "GET /internal/v1/revocations");
+        assertThat(publicSeen).isEqualTo(PUBLIC);
+    }
+
+    @Test
+    void pathsMethodsAndBodiesNoRouteServesAreRefusedTooNot404Or405Or415() {
+        for (String path : List.of("/internal/v1/nothing-here", "/internal/v1/keys/rotate", "/", "/admin")) {
+            given().put(path).then().statusCode(401);
+        }
+        given().contentType("text/plain").body("x").post("/internal/v1/applications").then().statusCode(401);
+        given().contentType("text/plain").body("x").post("/internal/v1/grants").then().statusCode(401);
+    }
+
+    @Test
+    void thePublicListAnswersAnonymousCallers() {
+        given().get("/.well-known/openid-configuration").then().statusCode(200);
+        given().get("/oauth/discovery/keys").then().statusCode(200);
+        given().get("/q/health/ready").then().statusCode(200);
+        given().get("/q/health/live").then().statusCode(200);
+        given().queryParam("format", "json").get("/q/openapi").then().statusCode(200);
+        // These answer 401 invalid_client themselves: the client authenticates in the request.
+        for (String endpoint : List.of("/oauth/token", "/oauth/revoke", "/oauth/introspect")) {
+            given().formParam("token", "x").post(endpoint).then().statusCode(401);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.enclave.token;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import org.jboss.logmanager.ExtLogRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static dev.enclave.token.OAuthTestClient.app;
+import static dev.enclave.token.OAuthTestClient.code;
+import static dev.enclave.token.OAuthTestClient.exchange;
+import static dev.enclave.token.OAuthTestClient.introspect;
+import static dev.enclave.token.OAuthTestClient.newOwnerId;
+import static dev.enclave.token.OAuthTestClient.refresh;
+import static dev.enclave.token.OAuthTestClient.revoke;
+import static dev.enclave.token.OAuthTestClient.tokens;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Issue 12, finding 15: with this service's categories at DEBUG (the test profile), a whole OAuth
+ * and AI-token run logs no token, claim set, code or secret, not even in exception messages.
+ */
+@QuarkusTest
+class NoSecretsInLogsTest {
+
+    private final List<String> logged = Collections.synchronizedList(new ArrayList<>());
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            String message = record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage();
+            logged.add(record.getLoggerName() + ": " + message);
+            for (Throwable t = record.getThrown(); t != null; t = t.getCause()) {
+                logged.add(record.getLoggerName() + ": " + t);
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    @BeforeEach
+    void captureEverything() {
+        capture.setLevel(Level.ALL);
+        Logger.getLogger("").addHandler(capture);
+    }
+
+    @AfterEach
+    void stopCapturing() {
+        Logger.getLogger("").removeHandler(capture);
+    }
+
+    @Test
+    void aFullRunLogsNoTokenClaimsOrSecret() {
+        assertThat(Logger.getLogger("dev.enclave.token").isLoggable(Level.FINE)).as("debug logging is on").isTrue();
+        OAuthTestClient.App app = app("api user:*");
+        String code = code(app, newOwnerId(), "api user:42");
+        OAuthTestClient.Tokens first = tokens(exchange(app, code));
+        OAuthTestClient.Tokens second = tokens(refresh(app, first.refreshToken(), null));
+        introspect(second.accessToken()).then().statusCode(200);
+        exchange(app, code).then().statusCode(400); // a replay: warned about, by grant id
+        given().auth().preemptive().basic(app.clientId(), "gloas-wrong-secret").formParam("grant_type",
+                "client_credentials").formParam("audience", "partner-api").post("/oauth/token").then().statusCode(401);
+        revoke(app, second.refreshToken()).then().statusCode(200);
+        String aiToken = given().auth().preemptive().basic(OAuthTestClient.INSTANCE_ID, OAuthTestClient.INSTANCE_SECRET)
+                .contentType(ContentType.JSON)
+                .body(Map.of("instance_id", UUID.randomUUID().toString(), "scopes", List.of("complete_code")))
+                .post("/internal/v1/ai-tokens").then().statusCode(200).extract().path("token");
+        given().auth().preemptive().basic(OAuthTestClient.INSTANCE_ID, "wrong-instance-secret")
+                .get("/internal/v1/keys").then().statusCode(401);
+
+        List<String> secrets = new ArrayList<>(List.of(app.secret(), "gloas-wrong-secret", code,
+                first.refreshToken(), second.refreshToken(), OAuthTestClient.INSTANCE_SECRET, "wrong-instance-secret",
+                OAuthTestClient.VERIFIER_SECRET));
+        for (String jwt : List.of(first.accessToken(), second.accessToken(), aiToken)) {
+            String[] parts = jwt.split("\\.");
+            secrets.add(parts[1]); // the claims
+            secrets.add(parts[2]);
+        }
+        assertThat(logged).as("something was captured").isNotEmpty();
+        synchronized (logged) {
+            for (String line : logged) {
+                for (String secret : secrets) {
+                    assertThat(line).doesNotContain(secret);
+                }
+                assertThat(line).doesNotContain("\"gitlab_instance_id\"").doesNotContain("\"scope\":");
+            }
+        }
+    }
+}
