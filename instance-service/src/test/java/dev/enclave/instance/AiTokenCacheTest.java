@@ -3,6 +3,8 @@ package dev.enclave.instance;
 import dev.enclave.instance.client.TokenServiceClient;
 import dev.enclave.instance.service.AiTokenCache;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
+import org.junit.jupiter.api.AfterEach;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,10 +27,20 @@ class AiTokenCacheTest {
     @Inject
     AiTokenCache cache;
 
+    @Inject
+    CircuitBreakerMaintenance breakers;
+
     @BeforeEach
     void reset() {
         FakeTokenServiceAndGateway.reset();
         cache.invalidateAll();
+        breakers.resetAll();
+    }
+
+    /** The failures here must not leave token-service's breaker open for the next test class. */
+    @AfterEach
+    void closeBreakers() {
+        breakers.resetAll();
     }
 
     private static void tokenServiceMints(String token, long expiresAt) {
@@ -56,18 +68,36 @@ class AiTokenCacheTest {
     }
 
     @Test
-    void tokenCloseToExpiryIsRenewed() {
+    void tokenCloseToExpiryIsHandedOutWhileItIsRenewedInTheBackground() throws Exception {
         tokenServiceMints("old", Instant.now().plusSeconds(120).getEpochSecond());
-        cache.tokenFor(List.of("complete_code"));
+        // Minted inside its renewal window: the first request already starts a renewal.
+        assertThat(cache.tokenFor(List.of("complete_code")).token()).isEqualTo("old");
         tokenServiceMints("new", Instant.now().plusSeconds(3600).getEpochSecond());
-        assertThat(cache.tokenFor(List.of("complete_code")).token()).isEqualTo("new");
+        long guard = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        String seen = cache.tokenFor(List.of("complete_code")).token();
+        while (!seen.equals("new") && System.nanoTime() < guard) {
+            Thread.sleep(20);
+            seen = cache.tokenFor(List.of("complete_code")).token();
+        }
+        assertThat(seen).isEqualTo("new");
     }
 
     @Test
-    void tokenServiceDownDuringRenewalFallsBackToTheStillValidToken() {
+    void tokenServiceDownDuringRenewalFallsBackToTheStillValidToken() throws Exception {
         tokenServiceMints("still-valid", Instant.now().plusSeconds(120).getEpochSecond());
         cache.tokenFor(List.of("complete_code"));
         tokenServiceFails();
+        assertThat(cache.tokenFor(List.of("complete_code")).token()).isEqualTo("still-valid");
+        // The renewal started in the background fails all its attempts, which opens the breaker
+        // (waited for, so that it cannot reach the next test's fake).
+        long guard = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (breakers.currentState(TokenServiceClient.MINT_CIRCUIT_BREAKER)
+                != io.smallrye.faulttolerance.api.CircuitBreakerState.OPEN) {
+            assertThat(System.nanoTime()).as("the breaker opens").isLessThan(guard);
+            Thread.sleep(20);
+        }
+        // The breaker's window of 4 calls holds the first (successful) mint and 3 failures: open.
+        assertThat(mintCalls()).isEqualTo(1 + 3);
         assertThat(cache.tokenFor(List.of("complete_code")).token()).isEqualTo("still-valid");
     }
 
@@ -75,8 +105,23 @@ class AiTokenCacheTest {
     void tokenServiceDownWithNothingCachedIsAnErrorThatSaysSo() {
         tokenServiceFails();
         assertThatThrownBy(() -> cache.tokenFor(List.of("complete_code")))
-                .isInstanceOf(TokenServiceClient.TokenServiceException.class)
-                .hasMessageContaining("token-service refused to mint an AI token: 503");
+                .isInstanceOf(TokenServiceClient.TokenServiceUnavailableException.class)
+                .hasMessage("token-service is unavailable; cannot obtain an AI gateway token");
+        // Unavailable (5xx) is retried: the mint is idempotent.
+        assertThat(mintCalls()).isEqualTo(4);
+    }
+
+    @Test
+    void aRefusalIsNotRetriedAndSaysWhy() {
+        FakeTokenServiceAndGateway.server.stubFor(post(urlEqualTo("/internal/v1/ai-tokens")).willReturn(aResponse()
+                .withStatus(401).withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":\"invalid_client\"}")));
+        // A scope set of its own: a renewal other tests left running in the background cannot join in.
+        assertThatThrownBy(() -> cache.tokenFor(List.of("duo_chat")))
+                .isInstanceOf(TokenServiceClient.TokenServiceRefusedException.class)
+                .hasMessageContaining("token-service refused to mint an AI token: 401 invalid_client");
+        assertThat(FakeTokenServiceAndGateway.server.findAll(postRequestedFor(urlEqualTo("/internal/v1/ai-tokens"))
+                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("duo_chat")))).hasSize(1);
     }
 
     @Test

@@ -213,8 +213,8 @@ class CodeSuggestionsTest {
         FakeTokenServiceAndGateway.server.stubFor(post(urlEqualTo("/gateway/v2/code/completions")).willReturn(aResponse()
                 .withFault(com.github.tomakehurst.wiremock.http.Fault.CONNECTION_RESET_BY_PEER)));
         request(body("x")).post("/api/v4/code_suggestions/completions")
-                .then().statusCode(503)
-                .body("message", org.hamcrest.Matchers.containsString("AI gateway at"));
+                .then().statusCode(503).header("X-GitLab-Error-Origin", "monolith")
+                .body("message", org.hamcrest.Matchers.equalTo("503 Service Unavailable - AI gateway is unreachable"));
     }
 
     @Test

@@ -1,9 +1,14 @@
 package dev.enclave.instance;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
+import com.github.tomakehurst.wiremock.http.ResponseDefinition;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
@@ -13,15 +18,53 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 
 /**
  * In-JVM stand-ins for token-service (discovery, keys publishing {@link TestOAuthTokens#KEY},
- * the revocation list, the internal API) and the AI gateway (under /gateway), on one WireMock server.
+ * the revocation list, an empty feed of composite token creations, the internal API) and the AI gateway (under /gateway), on one WireMock server.
  */
 public class FakeTokenServiceAndGateway implements QuarkusTestResourceLifecycleManager {
 
     static WireMockServer server;
 
+    /**
+     * Stubs answered {@code .withTransformers(Blocking.NAME)} hold their answer until the test
+     * counts {@link #release} down; {@link #entered} counts the requests that arrived meanwhile.
+     * So a test knows a request is at the fake, blocked, without measuring time.
+     */
+    static final class Blocking implements ResponseDefinitionTransformerV2 {
+        static final String NAME = "block-until-released";
+        static volatile CountDownLatch entered = new CountDownLatch(1);
+        static volatile CountDownLatch release = new CountDownLatch(1);
+
+        static void arm() {
+            entered = new CountDownLatch(1);
+            release = new CountDownLatch(1);
+        }
+
+        @Override
+        public ResponseDefinition transform(ServeEvent serveEvent) {
+            entered.countDown();
+            try {
+                // A guard so that a failed test cannot hold WireMock's threads forever.
+                release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return serveEvent.getResponseDefinition();
+        }
+
+        @Override
+        public boolean applyGlobally() {
+            return false;
+        }
+
+        @Override
+        public String getName() {
+            return NAME;
+        }
+    }
+
     @Override
     public Map<String, String> start() {
-        server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+        server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().extensions(new Blocking()));
         server.start();
         reset();
         String base = "http://127.0.0.1:" + server.port();
@@ -32,6 +75,7 @@ public class FakeTokenServiceAndGateway implements QuarkusTestResourceLifecycleM
 
     /** Forgets per-test stubs and recorded requests; keeps the issuer's discovery and keys. */
     static void reset() {
+        Blocking.release.countDown();
         server.resetAll();
         server.stubFor(get(urlEqualTo("/.well-known/openid-configuration")).atPriority(10).willReturn(aResponse()
                 .withHeader("Content-Type", "application/json")
@@ -41,6 +85,9 @@ public class FakeTokenServiceAndGateway implements QuarkusTestResourceLifecycleM
                 .withHeader("Content-Type", "application/json").withBody(TestOAuthTokens.jwks())));
         server.stubFor(get(urlPathEqualTo("/internal/v1/revocations")).atPriority(10).willReturn(aResponse()
                 .withHeader("Content-Type", "application/json").withBody(TestOAuthTokens.revocationsJson())));
+        // No composite token was created: what reads of the audit log see unless a test says otherwise.
+        server.stubFor(get(urlPathEqualTo("/internal/v1/composite-token-events")).atPriority(10).willReturn(aResponse()
+                .withHeader("Content-Type", "application/json").withBody("{\"events\":[]}")));
     }
 
     @Override

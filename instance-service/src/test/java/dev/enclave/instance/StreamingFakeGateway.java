@@ -28,8 +28,17 @@ final class StreamingFakeGateway implements AutoCloseable {
         /** As fast as the connection takes it, until the instance stops reading. */
         FLOOD,
         /** 421 with the gateway's JSON error. */
-        REFUSE
+        REFUSE,
+        /** Reads the request and never answers, until {@link #answerHung} (a hung gateway or model). */
+        HANG,
+        /** Closes the connection without answering (a gateway that breaks). */
+        RESET,
+        /** A JSON completion, or a chat answer as one NDJSON event. */
+        ANSWER
     }
+
+    static final String CHAT_EVENT = "{\"type\":\"final_answer_delta\",\"data\":{\"text\":\"ok\"}}\n";
+    static final String COMPLETION = "{\"choices\":[{\"text\":\"ok\"}]}";
 
     static final String REFUSAL = "{\"detail\":\"401: model server refused the API key\"}";
 
@@ -40,6 +49,11 @@ final class StreamingFakeGateway implements AutoCloseable {
     volatile CompletableFuture<Void> connectionClosed = new CompletableFuture<>();
     final List<String> paths = new CopyOnWriteArrayList<>();
     final List<JsonObject> bodies = new CopyOnWriteArrayList<>();
+    /** Per request, in arrival order: the X-Enclave-Timeout-Ms and Authorization headers it carried. */
+    final List<String> timeoutHeaders = new CopyOnWriteArrayList<>();
+    final List<String> authorizations = new CopyOnWriteArrayList<>();
+    /** HANG: the requests held without an answer. */
+    final List<HttpServerResponse> hung = new CopyOnWriteArrayList<>();
     /** FLOOD: bytes the instance's connection accepted so far. */
     final AtomicLong flooded = new AtomicLong();
 
@@ -58,6 +72,9 @@ final class StreamingFakeGateway implements AutoCloseable {
         connectionClosed = new CompletableFuture<>();
         paths.clear();
         bodies.clear();
+        timeoutHeaders.clear();
+        authorizations.clear();
+        hung.clear();
         flooded.set(0);
     }
 
@@ -65,6 +82,8 @@ final class StreamingFakeGateway implements AutoCloseable {
         CompletableFuture<Void> closed = connectionClosed;
         request.connection().closeHandler(v -> closed.complete(null));
         request.body().onSuccess(body -> {
+            timeoutHeaders.add(String.valueOf(request.getHeader("X-Enclave-Timeout-Ms")));
+            authorizations.add(String.valueOf(request.getHeader("Authorization")));
             paths.add(request.path());
             bodies.add(body.toJsonObject());
             HttpServerResponse response = request.response();
@@ -87,8 +106,33 @@ final class StreamingFakeGateway implements AutoCloseable {
                     flood(response, Buffer.buffer("x".repeat(16 * 1024)));
                 }
                 case REFUSE -> response.setStatusCode(421).putHeader("Content-Type", "application/json").end(REFUSAL);
+                case HANG -> hung.add(response);
+                case RESET -> request.connection().close();
+                case ANSWER -> answer(request.path(), response);
             }
         });
+    }
+
+    private static void answer(String path, HttpServerResponse response) {
+        if (path.endsWith("/chat/agent")) {
+            response.putHeader("Content-Type", "application/x-ndjson").end(CHAT_EVENT);
+        } else {
+            response.putHeader("Content-Type", "application/json").end(COMPLETION);
+        }
+    }
+
+    /** Answers every hung request with a chat event, and answers new requests at once from now on. */
+    void answerHung() {
+        mode = Mode.ANSWER;
+        List<HttpServerResponse> held = List.copyOf(hung);
+        hung.clear();
+        for (HttpServerResponse response : held) {
+            vertx.runOnContext(v -> {
+                if (!response.closed()) {
+                    response.putHeader("Content-Type", "application/x-ndjson").end(CHAT_EVENT);
+                }
+            });
+        }
     }
 
     /** Writes while the connection takes it; waits for it to drain otherwise, as a well-behaved server does. */

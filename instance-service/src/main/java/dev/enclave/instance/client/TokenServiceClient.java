@@ -3,7 +3,12 @@ package dev.enclave.instance.client;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.faulttolerance.api.CircuitBreakerName;
+import io.smallrye.faulttolerance.api.ExponentialBackoff;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
+import org.eclipse.microprofile.faulttolerance.Retry;
+import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -11,9 +16,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** token-service's internal API, authenticated with this instance's client credentials. */
+/**
+ * token-service's internal API, authenticated with this instance's client credentials.
+ * <p>
+ * The client wrapper owns the retry and the circuit breaker of AI token minting (the caller,
+ * {@code AiTokenCache}, owns the timeout and the fallback): minting is idempotent, so token-service
+ * being unavailable (no connection, no answer in time, 5xx) is retried with exponential backoff and
+ * jitter; a refusal (4xx) is not. Each attempt counts for the breaker, which stops calling
+ * token-service for a while after repeated failures. The annotation values are the defaults; the
+ * values in force are {@code enclave.instance.ai-token.mint.*} (see application.properties).
+ */
 @ApplicationScoped
 public class TokenServiceClient {
+
+    public static final String MINT_CIRCUIT_BREAKER = "token-service-ai-tokens";
+
+    private static final Logger LOG = Logger.getLogger(TokenServiceClient.class);
 
     public record AiToken(String token, Instant expiresAt) {
         @Override
@@ -25,9 +43,26 @@ public class TokenServiceClient {
     record MintResponse(String token, @JsonProperty("expires_at") long expiresAt) {
     }
 
-    /** token-service refused or could not be reached; the message says which. */
+    /**
+     * token-service refused or could not be reached; the message says which, and is safe to show
+     * to API clients (no internal address, no exception text).
+     */
     public static class TokenServiceException extends RuntimeException {
         public TokenServiceException(String message) {
+            super(message);
+        }
+    }
+
+    /** No connection, no answer in time, or a 5xx: worth retrying, and a failure for the breaker. */
+    public static class TokenServiceUnavailableException extends TokenServiceException {
+        public TokenServiceUnavailableException(String message) {
+            super(message);
+        }
+    }
+
+    /** token-service answered and said no (4xx): retrying would not help. */
+    public static class TokenServiceRefusedException extends TokenServiceException {
+        public TokenServiceRefusedException(String message) {
             super(message);
         }
     }
@@ -40,11 +75,13 @@ public class TokenServiceClient {
         this.json = json;
     }
 
-    public AiToken mintAiToken(String instanceId, List<String> scopes) {
-        return mintAiToken(instanceId, scopes, null);
-    }
-
     /** @param globalUserId non-null for a user-bound token (direct access; shorter lifetime) */
+    @Retry(maxRetries = 3, delay = 200, jitter = 100, maxDuration = 8000,
+            retryOn = TokenServiceUnavailableException.class)
+    @ExponentialBackoff(factor = 2, maxDelay = 2000)
+    @CircuitBreaker(requestVolumeThreshold = 4, failureRatio = 0.5, delay = 10000, successThreshold = 1,
+            failOn = TokenServiceUnavailableException.class)
+    @CircuitBreakerName(MINT_CIRCUIT_BREAKER)
     public AiToken mintAiToken(String instanceId, List<String> scopes, String globalUserId) {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("instance_id", instanceId);
@@ -55,14 +92,21 @@ public class TokenServiceClient {
         try {
             TokenServiceProxy.Answer answer = tokenService.internal("POST", "/internal/v1/ai-tokens",
                     "application/json", json.writeValueAsBytes(fields));
+            if (answer.status() >= 500) {
+                LOG.warnf("token-service answered %d to an AI token request: %s", answer.status(),
+                        describeError(answer.body()));
+                throw new TokenServiceUnavailableException("token-service answered " + answer.status()
+                        + " to the AI token request");
+            }
             if (answer.status() != 200) {
-                throw new TokenServiceException("token-service refused to mint an AI token: " + answer.status()
+                throw new TokenServiceRefusedException("token-service refused to mint an AI token: " + answer.status()
                         + " " + describeError(answer.body()));
             }
             MintResponse minted = json.readValue(answer.body(), MintResponse.class);
             return new AiToken(minted.token(), Instant.ofEpochSecond(minted.expiresAt()));
         } catch (IOException e) {
-            throw new TokenServiceException("token-service's answer cannot be read: " + e.getMessage());
+            LOG.warnf("token-service's AI token answer cannot be read: %s", e.getMessage());
+            throw new TokenServiceUnavailableException("token-service's answer cannot be read");
         }
     }
 

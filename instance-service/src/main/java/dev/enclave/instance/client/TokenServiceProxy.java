@@ -2,14 +2,15 @@ package dev.enclave.instance.client;
 
 import dev.enclave.instance.config.InstanceConfig;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,10 +18,15 @@ import java.util.Map;
 
 /**
  * Raw HTTP to token-service: forwarding of the public OAuth paths, and the internal API calls
- * whose answers go back to the caller as they are.
+ * whose answers go back to the caller as they are. Every call is bounded by
+ * {@code enclave.instance.token-service.connect-timeout} and {@code .request-timeout}. A failure
+ * is a {@link TokenServiceClient.TokenServiceUnavailableException} whose message names
+ * token-service without its address or the exception (those go to the log, with the request id).
  */
 @ApplicationScoped
 public class TokenServiceProxy {
+
+    private static final Logger LOG = Logger.getLogger(TokenServiceProxy.class);
 
     /** Response headers that belong to the answer (the rest are hop-by-hop or re-computed). */
     private static final List<String> PASSED_HEADERS = List.of("Content-Type", "Cache-Control", "Pragma",
@@ -29,14 +35,13 @@ public class TokenServiceProxy {
     public record Answer(int status, Map<String, String> headers, byte[] body) {
     }
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
-
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
-            .followRedirects(HttpClient.Redirect.NEVER).build();
+    private final HttpClient http;
     private final InstanceConfig config;
 
     public TokenServiceProxy(InstanceConfig config) {
         this.config = config;
+        this.http = HttpClient.newBuilder().connectTimeout(config.tokenService().connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     /** Forwards a public request (its own credentials, if any, travel with it). */
@@ -59,10 +64,11 @@ public class TokenServiceProxy {
 
     private Answer send(String method, String pathAndQuery, Map<String, String> headers, byte[] body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(config.tokenServiceUrl() + pathAndQuery))
-                .timeout(TIMEOUT)
+                .timeout(config.tokenService().requestTimeout())
                 .method(method, body == null || body.length == 0 ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(request::header);
+        String path = pathAndQuery.contains("?") ? pathAndQuery.substring(0, pathAndQuery.indexOf('?')) : pathAndQuery;
         try {
             HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             Map<String, String> passed = new LinkedHashMap<>();
@@ -70,12 +76,23 @@ public class TokenServiceProxy {
                 response.headers().firstValue(name).ifPresent(v -> passed.put(name, v));
             }
             return new Answer(response.statusCode(), passed, response.body());
+        } catch (HttpTimeoutException e) {
+            LOG.warnf("token-service at %s did not answer %s %s within %s: %s", config.tokenServiceUrl(), method, path,
+                    config.tokenService().requestTimeout(), e);
+            throw new TokenServiceClient.TokenServiceUnavailableException("token-service did not answer within "
+                    + seconds(config.tokenService().requestTimeout().toMillis()));
         } catch (IOException e) {
-            throw new TokenServiceClient.TokenServiceException("token-service at " + config.tokenServiceUrl()
-                    + " is unreachable: " + e);
+            LOG.warnf("token-service at %s is unreachable (%s %s): %s", config.tokenServiceUrl(), method, path, e);
+            throw new TokenServiceClient.TokenServiceUnavailableException("token-service is unreachable");
         } catch (InterruptedException e) {
+            // A fault tolerance timeout interrupts the calling thread.
             Thread.currentThread().interrupt();
-            throw new TokenServiceClient.TokenServiceException("interrupted while calling token-service");
+            throw new TokenServiceClient.TokenServiceUnavailableException("token-service did not answer in time");
         }
+    }
+
+    /** "5 s", "1.5 s": how budgets are named in error messages. */
+    public static String seconds(long millis) {
+        return millis % 1000 == 0 ? millis / 1000 + " s" : String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
     }
 }

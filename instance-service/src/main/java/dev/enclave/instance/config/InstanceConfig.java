@@ -37,8 +37,142 @@ public interface InstanceConfig {
     /** The cloud AI gateway for {@code vendored} features; absent means they are unavailable. */
     Optional<String> cloudGatewayUrl();
 
-    /** How long a gateway call may take in all. */
+    /**
+     * The budget of a code suggestion request, streaming included (GitLab's 55 s); chat's budget is
+     * the AI settings' {@code ai_gateway_timeout_seconds}.
+     */
     Duration gatewayTimeout();
+
+    /** Fault tolerance of the calls to the AI gateways (per gateway origin). */
+    Gateway gateway();
+
+    interface Gateway {
+        /**
+         * Subtracted from the remaining budget in {@code X-Enclave-Timeout-Ms}, so that the gateway
+         * gives up first and its answer still reaches us in time.
+         */
+        Duration deadlineMargin();
+
+        /** At most this many gateway origins keep a circuit breaker and bulkhead (least recently used dropped). */
+        int maxGuards();
+
+        GatewayCircuitBreaker circuitBreaker();
+
+        GatewayBulkhead bulkhead();
+    }
+
+    interface GatewayCircuitBreaker {
+        /** Calls in the rolling window the failure ratio is computed over. */
+        int requestVolumeThreshold();
+
+        double failureRatio();
+
+        /** How long the breaker stays open before a probe call is let through. */
+        Duration delay();
+
+        /** Successful probes needed to close it again. */
+        int successThreshold();
+    }
+
+    interface GatewayBulkhead {
+        /** Concurrent calls (streams included, until they end) per gateway origin. */
+        int limit();
+
+        /** Calls waiting for a free slot; beyond that a call is refused at once (503). */
+        int queueSize();
+    }
+
+    /** The HTTP client to token-service (internal API and the forwarded OAuth paths). */
+    TokenService tokenService();
+
+    interface TokenService {
+        Duration connectTimeout();
+
+        /** Per request: the answer must be complete within this. */
+        Duration requestTimeout();
+    }
+
+    /**
+     * Self-issued AI tokens. The {@code mint.*} values are applied to the fault tolerance
+     * annotations of {@code TokenServiceClient.mintAiToken} (retry, circuit breaker) and
+     * {@code AiTokenCache.mint} (timeout) through {@code quarkus.fault-tolerance.*} in
+     * application.properties.
+     */
+    AiToken aiToken();
+
+    interface AiToken {
+        /** How often cached tokens are checked for entering their renewal window (renewed in the background). */
+        Duration renewCheckInterval();
+
+        Mint mint();
+    }
+
+    interface Mint {
+        /** The whole mint, retries included. */
+        long timeoutMs();
+
+        MintRetry retry();
+
+        MintCircuitBreaker circuitBreaker();
+    }
+
+    interface MintRetry {
+        int maxRetries();
+
+        long delayMs();
+
+        long jitterMs();
+
+        int factor();
+
+        long maxDelayMs();
+
+        long maxDurationMs();
+    }
+
+    interface MintCircuitBreaker {
+        int requestVolumeThreshold();
+
+        double failureRatio();
+
+        long delayMs();
+
+        int successThreshold();
+    }
+
+    /** The revocation-list poll: retries within one poll before keeping the last list. */
+    Poll revocationPoll();
+
+    interface Poll {
+        int maxRetries();
+
+        Duration retryDelay();
+
+        Duration maxRetryDelay();
+    }
+
+    /** token-service's feed of composite token creations, turned into {@code composite_oauth_token_created} audit events. */
+    CompositeTokenEvents compositeTokenEvents();
+
+    interface CompositeTokenEvents {
+        /** A duration ({@code 5s}), or {@code off}: then only reads of the audit log and mints catch up. */
+        String pollInterval();
+
+        /** Events asked for per request (token-service answers at most 1000). */
+        int pageSize();
+
+        /** Pages read per catch-up at most; the next one goes on from there. */
+        int maxPages();
+    }
+
+    /** After a failed re-read of the AI settings, the last good settings are kept and re-reading backs off. */
+    SettingsRetry settingsRetry();
+
+    interface SettingsRetry {
+        Duration initialBackoff();
+
+        Duration maxBackoff();
+    }
 
     /** Settings and feature routing are re-read at least this often. */
     Duration settingsCacheTtl();

@@ -4,21 +4,28 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enclave.instance.client.TokenServiceClient;
 import dev.enclave.instance.client.TokenServiceProxy;
+import dev.enclave.instance.config.InstanceConfig;
 import io.quarkus.scheduler.Scheduled;
+import io.smallrye.faulttolerance.api.TypedGuard;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The revoked OAuth access tokens (by {@code jti}), polled from token-service every
  * {@code enclave.instance.revocation-poll-interval}: a revoked token stops working here within that
- * interval. While token-service is unreachable the last list stays in force; nothing can be revoked
- * meanwhile, since revocation happens at token-service.
+ * interval. A failed poll is retried with exponential backoff ({@code revocation-poll.*}); after
+ * that the last list stays in force until the next poll (nothing can be revoked meanwhile, since
+ * revocation happens at token-service). How old the list is shows in the readiness check
+ * ({@code PollHealth}); a poll that starts or stops failing is logged once, not every time.
  */
 @ApplicationScoped
 public class RevokedAccessTokens {
@@ -26,43 +33,97 @@ public class RevokedAccessTokens {
     private static final Logger LOG = Logger.getLogger(RevokedAccessTokens.class);
     private static final long POLL_OVERLAP_MILLIS = 5_000;
 
+    /** A poll that did not get a usable answer; retried, then the last list is kept. */
+    static class PollFailed extends RuntimeException {
+        PollFailed(String message) {
+            super(message);
+        }
+    }
+
     private final TokenServiceProxy tokenService;
     private final ObjectMapper json;
     private final Clock clock;
+    private final TypedGuard<JsonNode> retry;
     private final Map<String, Instant> revoked = new ConcurrentHashMap<>();
     private volatile long since;
+    private volatile Instant lastSuccess;
+    private volatile String failure;
 
-    public RevokedAccessTokens(TokenServiceProxy tokenService, ObjectMapper json, Clock clock) {
+    public RevokedAccessTokens(TokenServiceProxy tokenService, ObjectMapper json, Clock clock, InstanceConfig config) {
         this.tokenService = tokenService;
         this.json = json;
         this.clock = clock;
+        InstanceConfig.Poll poll = config.revocationPoll();
+        this.retry = TypedGuard.create(JsonNode.class)
+                .withDescription("revocation-list poll")
+                .withRetry()
+                .maxRetries(poll.maxRetries())
+                .delay(poll.retryDelay().toMillis(), ChronoUnit.MILLIS)
+                .jitter(Math.max(0, poll.retryDelay().toMillis() / 4), ChronoUnit.MILLIS)
+                // the retries of one poll end before the next poll is due
+                .maxDuration(config.revocationPollInterval().toMillis(), ChronoUnit.MILLIS)
+                .retryOn(PollFailed.class)
+                .withExponentialBackoff().factor(2).maxDelay(poll.maxRetryDelay().toMillis(), ChronoUnit.MILLIS).done()
+                .done()
+                .build();
     }
 
     public boolean isRevoked(String jti) {
         return jti != null && revoked.containsKey(jti);
     }
 
+    /** When the list was last fetched successfully (empty before the first success). */
+    public Optional<Instant> lastSuccess() {
+        return Optional.ofNullable(lastSuccess);
+    }
+
+    /** Why the polls are failing, or empty while they work. */
+    public Optional<String> failure() {
+        return Optional.ofNullable(failure);
+    }
+
     @Scheduled(every = "${enclave.instance.revocation-poll-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public void refresh() {
+        JsonNode body;
+        try {
+            body = retry.get(this::fetch);
+        } catch (PollFailed e) {
+            if (failure == null) {
+                LOG.warnf("Revocation poll failing (%s); keeping the list of %s", e.getMessage(),
+                        lastSuccess == null ? "never (empty)" : lastSuccess);
+            }
+            failure = e.getMessage();
+            return;
+        }
+        for (JsonNode entry : body.path("revocations")) {
+            revoked.put(entry.path("jti").asText(), expiry(entry.path("expires_at")));
+        }
+        // Overlap the next window: a revocation whose transaction commits after token-service
+        // read its clock must not fall between two polls.
+        since = Math.max(0, body.path("now").asLong(since) - POLL_OVERLAP_MILLIS);
+        Instant now = clock.instant();
+        revoked.values().removeIf(expiresAt -> expiresAt.isBefore(now));
+        if (failure != null) {
+            LOG.infof("Revocation poll works again (the list was %s old)",
+                    lastSuccess == null ? "never fetched" : Duration.between(lastSuccess, now));
+            failure = null;
+        }
+        lastSuccess = now;
+    }
+
+    private JsonNode fetch() {
         try {
             TokenServiceProxy.Answer answer = tokenService.internal("GET", "/internal/v1/revocations?since=" + since,
                     null, null);
             if (answer.status() != 200) {
-                LOG.warnf("token-service answered %d to the revocation poll; keeping the last list", answer.status());
-                return;
+                throw new PollFailed("token-service answered " + answer.status());
             }
-            JsonNode body = json.readTree(answer.body());
-            for (JsonNode entry : body.path("revocations")) {
-                revoked.put(entry.path("jti").asText(), expiry(entry.path("expires_at")));
-            }
-            // Overlap the next window: a revocation whose transaction commits after token-service
-            // read its clock must not fall between two polls.
-            since = Math.max(0, body.path("now").asLong(since) - POLL_OVERLAP_MILLIS);
-            Instant now = clock.instant();
-            revoked.values().removeIf(expiresAt -> expiresAt.isBefore(now));
-        } catch (TokenServiceClient.TokenServiceException | IOException e) {
-            LOG.debugf("Revocation poll failed (%s); keeping the last list", e.getMessage());
+            return json.readTree(answer.body());
+        } catch (TokenServiceClient.TokenServiceException e) {
+            throw new PollFailed(e.getMessage());
+        } catch (IOException e) {
+            throw new PollFailed("token-service's answer cannot be read");
         }
     }
 

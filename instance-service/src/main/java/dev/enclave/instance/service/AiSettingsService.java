@@ -22,7 +22,9 @@ import java.util.Optional;
 /**
  * The AI settings in force: what the admin stored, over the configured defaults. Every replica
  * re-reads them at least every {@code settings-cache-ttl}, so a change takes effect within that
- * bound without a restart.
+ * bound without a restart. A re-read that fails (the database unavailable) keeps the last good
+ * settings and backs off before reading again ({@code settings-retry.*}, doubling); their age shows
+ * in the readiness check and the change between working and failing is logged once.
  */
 @ApplicationScoped
 public class AiSettingsService {
@@ -49,10 +51,17 @@ public class AiSettingsService {
     private record Cached(Effective settings, Instant readAt) {
     }
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(AiSettingsService.class);
+
     private final InstanceConfig config;
     private final AuditLog audit;
     private final Clock clock;
     private volatile Cached cached;
+    /** The last settings read successfully (kept when a re-read fails; invalidation does not drop it). */
+    private volatile Cached lastGood;
+    /** While re-reads fail: no new attempt before this, and the current backoff. */
+    private volatile Instant retryAt;
+    private volatile Duration backoff;
     private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
 
     public AiSettingsService(InstanceConfig config, AuditLog audit, Clock clock) {
@@ -65,10 +74,53 @@ public class AiSettingsService {
         Cached snapshot = cached;
         Instant now = clock.instant();
         if (snapshot == null || !now.isBefore(snapshot.readAt().plus(config.settingsCacheTtl()))) {
-            snapshot = new Cached(QuarkusTransaction.joiningExisting().call(() -> effective(AiSettings.current())), now);
+            Cached good = lastGood;
+            Instant wait = retryAt;
+            if (good != null && wait != null && now.isBefore(wait)) {
+                return good.settings();
+            }
+            try {
+                snapshot = new Cached(QuarkusTransaction.joiningExisting().call(() -> effective(AiSettings.current())), now);
+            } catch (ApiException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                if (good == null) {
+                    throw e;
+                }
+                Duration next = backoff == null ? config.settingsRetry().initialBackoff()
+                        : min(backoff.multipliedBy(2), config.settingsRetry().maxBackoff());
+                if (backoff == null) {
+                    LOG.warnf("Reading the AI settings failed (%s); keeping those read at %s", e.getMessage(),
+                            good.readAt());
+                }
+                backoff = next;
+                retryAt = now.plus(next);
+                return good.settings();
+            }
+            if (backoff != null) {
+                LOG.infof("Reading the AI settings works again");
+                backoff = null;
+                retryAt = null;
+            }
             cached = snapshot;
+            lastGood = snapshot;
         }
         return snapshot.settings();
+    }
+
+    /** When the settings in use were read (empty before the first read). */
+    public java.util.Optional<Instant> lastRead() {
+        Cached good = lastGood;
+        return good == null ? java.util.Optional.empty() : java.util.Optional.of(good.readAt());
+    }
+
+    /** True while re-reads fail and the last good settings are in use. */
+    public boolean stale() {
+        return backoff != null;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** Drops this replica's caches at once (the others follow within the TTL). */

@@ -2,27 +2,40 @@ package dev.enclave.instance.service;
 
 import dev.enclave.instance.client.TokenServiceClient;
 import dev.enclave.instance.config.InstanceConfig;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.faulttolerance.Fallback;
+import org.eclipse.microprofile.faulttolerance.Timeout;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Self-issued AI tokens, one per scope set, kept until shortly before they expire so that the
- * request path does not call token-service in steady state. If token-service is down when a
- * token is due for renewal, the cached token is used for as long as it is still valid.
+ * Self-issued AI tokens, one per scope set, so that the request path does not call token-service
+ * in steady state.
  * <p>
- * Callers are worker threads (the blocking part of a request, before the non-blocking gateway
- * call). There is no global lock: a valid cached token is returned without waiting; when one is
- * due for renewal, one caller per scope set renews it while the others keep using the still-valid
- * one; only when no valid token exists do callers wait, for that single mint of their scope set.
+ * Requests never wait while a valid token is cached: a token that entered its renewal window
+ * ({@code ai-token-renew-before} before expiry) is handed out as it is, and its renewal runs in the
+ * background (triggered by that request, and by a periodic sweep for tokens nobody asked for
+ * lately). Only when no valid token exists do requests wait, all of them for the one mint of
+ * their scope set. There is no lock that requests wait on otherwise.
+ * <p>
+ * This service owns the timeout and the fallback of a mint ({@link #mint}); the client wrapper
+ * owns retry and circuit breaker. The fallback is the still-valid cached token: while
+ * token-service is down or its breaker open, requests keep using it until it really expires.
  */
 @ApplicationScoped
 public class AiTokenCache {
@@ -34,7 +47,24 @@ public class AiTokenCache {
     private final InstanceConfig config;
     private final Clock clock;
     private final Map<String, TokenServiceClient.AiToken> tokens = new ConcurrentHashMap<>();
+    /** The one mint in progress per scope set; requests without a valid token join it. */
     private final Map<String, CompletableFuture<TokenServiceClient.AiToken>> minting = new ConcurrentHashMap<>();
+    /** Scope sets whose renewal is failing, so that the change (not every attempt) is logged. */
+    private final Map<String, Boolean> failing = new ConcurrentHashMap<>();
+    /**
+     * Mints run here, never on a request's thread: at most one task per scope set (the instance
+     * uses a handful), so the pool stays as small as the set of scope sets.
+     */
+    private final ExecutorService renewals = Executors.newCachedThreadPool(new java.util.concurrent.ThreadFactory() {
+        private final AtomicInteger count = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable task) {
+            Thread thread = new Thread(task, "ai-token-renewal-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        }
+    });
 
     public AiTokenCache(TokenServiceClient tokenService, InstanceIdentityService identity, InstanceConfig config,
                         Clock clock) {
@@ -44,47 +74,111 @@ public class AiTokenCache {
         this.clock = clock;
     }
 
+    @PreDestroy
+    void stop() {
+        renewals.shutdownNow();
+    }
+
     /** Forgets every cached token; the next request mints afresh. */
     public void invalidateAll() {
         tokens.clear();
     }
 
+    /**
+     * A valid token for the scope set: the cached one without waiting (starting its renewal in the
+     * background when it is due), or, when none is valid, the result of the one mint in progress.
+     */
     public TokenServiceClient.AiToken tokenFor(List<String> scopes) {
-        String key = String.join(" ", new TreeSet<>(scopes));
+        List<String> sorted = List.copyOf(new TreeSet<>(scopes));
+        String key = String.join(" ", sorted);
         TokenServiceClient.AiToken cached = tokens.get(key);
         Instant now = clock.instant();
-        if (cached != null && now.isBefore(cached.expiresAt().minus(config.aiTokenRenewBefore()))) {
+        if (cached != null && now.isBefore(cached.expiresAt())) {
+            if (!now.isBefore(renewalDue(cached))) {
+                renewInBackground(key, sorted);
+            }
             return cached;
         }
-        boolean stillValid = cached != null && now.isBefore(cached.expiresAt());
+        return await(renewInBackground(key, sorted));
+    }
+
+    /** Starts the renewal of every cached token that entered its renewal window. */
+    @Scheduled(every = "${enclave.instance.ai-token.renew-check-interval}", delayed = "${enclave.instance.ai-token.renew-check-interval}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void renewDueTokens() {
+        Instant now = clock.instant();
+        tokens.forEach((key, token) -> {
+            if (!now.isBefore(renewalDue(token))) {
+                renewInBackground(key, Arrays.asList(key.split(" ")));
+            }
+        });
+    }
+
+    private Instant renewalDue(TokenServiceClient.AiToken token) {
+        return token.expiresAt().minus(config.aiTokenRenewBefore());
+    }
+
+    /** The mint in progress for the scope set, or a new one on the renewal pool. */
+    private CompletableFuture<TokenServiceClient.AiToken> renewInBackground(String key, List<String> scopes) {
         CompletableFuture<TokenServiceClient.AiToken> mine = new CompletableFuture<>();
         CompletableFuture<TokenServiceClient.AiToken> running = minting.putIfAbsent(key, mine);
         if (running != null) {
-            return stillValid ? cached : await(running);
+            return running;
         }
         try {
-            TokenServiceClient.AiToken latest = tokens.get(key);
-            if (latest != null && latest != cached
-                    && clock.instant().isBefore(latest.expiresAt().minus(config.aiTokenRenewBefore()))) {
-                mine.complete(latest);
-                return latest;
-            }
-            TokenServiceClient.AiToken fresh = tokenService.mintAiToken(identity.instanceId(),
-                    List.copyOf(new TreeSet<>(scopes)));
-            tokens.put(key, fresh);
-            mine.complete(fresh);
-            return fresh;
-        } catch (RuntimeException e) {
-            mine.completeExceptionally(e);
-            if (e instanceof TokenServiceClient.TokenServiceException && stillValid) {
-                LOG.warnf("Renewing the AI token failed (%s); using the cached one until %s",
-                        e.getMessage(), cached.expiresAt());
-                return cached;
-            }
-            throw e;
-        } finally {
+            renewals.execute(() -> {
+                try {
+                    TokenServiceClient.AiToken token = mint(key, scopes);
+                    minting.remove(key, mine);
+                    mine.complete(token);
+                } catch (Throwable e) {
+                    minting.remove(key, mine);
+                    mine.completeExceptionally(e);
+                    LOG.debugf("AI token mint for [%s] failed: %s", key, e.getMessage());
+                }
+            });
+        } catch (RejectedExecutionException e) {
             minting.remove(key, mine);
+            mine.completeExceptionally(new TokenServiceClient.TokenServiceUnavailableException(
+                    "the instance is shutting down"));
         }
+        return mine;
+    }
+
+    /**
+     * One mint, bounded as a whole (retries included) by {@code enclave.instance.ai-token.mint.timeout-ms};
+     * token-service unavailable, no answer in time or its breaker open: the fallback. A refusal
+     * (4xx) is passed on as it is. Called on the renewal pool only (through the bean, so that the
+     * fault tolerance interceptor applies).
+     */
+    @Timeout(8000)
+    @Fallback(fallbackMethod = "stillValidToken", skipOn = TokenServiceClient.TokenServiceRefusedException.class)
+    TokenServiceClient.AiToken mint(String key, List<String> scopes) {
+        TokenServiceClient.AiToken fresh = tokenService.mintAiToken(identity.instanceId(), scopes, null);
+        tokens.put(key, fresh);
+        if (failing.remove(key) != null) {
+            LOG.infof("AI token renewal for [%s] works again", key);
+        }
+        return fresh;
+    }
+
+    /** The fallback: the cached token while it is still valid; otherwise token-service is unavailable. */
+    TokenServiceClient.AiToken stillValidToken(String key, List<String> scopes) {
+        TokenServiceClient.AiToken cached = tokens.get(key);
+        boolean valid = cached != null && clock.instant().isBefore(cached.expiresAt());
+        if (failing.put(key, Boolean.TRUE) == null) {
+            if (valid) {
+                LOG.warnf("Cannot renew the AI token for [%s] (token-service unavailable); using the cached one "
+                        + "until it expires at %s", key, cached.expiresAt());
+            } else {
+                LOG.errorf("Cannot obtain an AI token for [%s]: token-service unavailable", key);
+            }
+        }
+        if (valid) {
+            return cached;
+        }
+        throw new TokenServiceClient.TokenServiceUnavailableException(
+                "token-service is unavailable; cannot obtain an AI gateway token");
     }
 
     private static TokenServiceClient.AiToken await(CompletableFuture<TokenServiceClient.AiToken> running) {

@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
 import java.time.Clock;
+import java.time.Instant;
 
 /** Records audit events in the caller's transaction: no write without its record, no record without its write. */
 @ApplicationScoped
@@ -27,6 +28,13 @@ public class AuditLog {
     @Transactional(Transactional.TxType.MANDATORY)
     public void record(String eventName, long authorId, Long scopedUserId, String targetType, long targetId,
                        String details) {
+        record(eventName, authorId, scopedUserId, targetType, targetId, details, clock.instant());
+    }
+
+    /** @param createdAt when it happened, for what happened elsewhere (token-service) and is recorded later */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void record(String eventName, long authorId, Long scopedUserId, String targetType, long targetId,
+                       String details, Instant createdAt) {
         AuditEvent event = new AuditEvent();
         event.eventName = eventName;
         event.authorId = authorId;
@@ -34,7 +42,7 @@ public class AuditLog {
         event.targetType = targetType;
         event.targetId = targetId;
         event.details = details;
-        event.createdAt = clock.instant();
+        event.createdAt = createdAt;
         event.persist();
     }
 }

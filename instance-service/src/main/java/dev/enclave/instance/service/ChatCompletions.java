@@ -3,6 +3,7 @@ package dev.enclave.instance.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enclave.instance.client.AiGatewayClient;
+import dev.enclave.instance.client.Deadline;
 import dev.enclave.instance.client.TokenServiceClient;
 import dev.enclave.instance.domain.Group;
 import dev.enclave.instance.domain.Issue;
@@ -19,7 +20,6 @@ import org.jboss.logging.Logger;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +72,8 @@ public class ChatCompletions {
     }
 
     public Uni<String> answer(Actor actor, User aiUser, Request request) {
+        // The budget (the AI settings' timeout) covers the whole request, these checks included.
+        Deadline deadline = Deadline.start(settings.current().gatewayTimeout());
         long retryAfter = rateLimiter.acquire(RateLimiter.Bucket.CHAT, aiUser.id);
         if (retryAfter > 0) {
             throw ApiException.tooManyRequests(retryAfter);
@@ -114,8 +116,7 @@ public class ChatCompletions {
         } catch (IOException e) {
             throw ApiException.unavailable("cannot encode the chat request: " + e.getMessage());
         }
-        Duration timeout = current.gatewayTimeout();
-        return gateway.stream(gatewayUrl, "/v2/chat/agent", callHeaders, payload, timeout)
+        return gateway.stream(gatewayUrl, "/v2/chat/agent", callHeaders, payload, deadline)
                 .onItem().<String>transformToUni(response -> {
                     if (response.status() != 200) {
                         return response.body().collect().in(ByteArrayOutputStream::new, ByteArrayOutputStream::writeBytes)
@@ -177,7 +178,8 @@ public class ChatCompletions {
             try {
                 event = json.readTree(line);
             } catch (IOException e) {
-                throw ApiException.unavailable("the AI gateway's answer is not NDJSON: " + e.getMessage());
+                LOG.warnf("The AI gateway's chat answer is not NDJSON: %s", e.getMessage());
+                throw ApiException.unavailable("AI gateway: its answer is not NDJSON");
             }
             if ("error".equals(event.path("type").asText())) {
                 JsonNode data = event.path("data");

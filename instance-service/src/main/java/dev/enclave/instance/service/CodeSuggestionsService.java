@@ -3,6 +3,7 @@ package dev.enclave.instance.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.enclave.instance.client.AiGatewayClient;
+import dev.enclave.instance.client.Deadline;
 import dev.enclave.instance.client.TokenServiceClient;
 import dev.enclave.instance.config.InstanceConfig;
 import dev.enclave.instance.domain.User;
@@ -71,6 +72,8 @@ public class CodeSuggestionsService {
     }
 
     public Uni<Forwarded> complete(User user, ObjectNode body, int bodyBytes) {
+        // The budget covers the whole request, these checks and a stream included.
+        Deadline deadline = Deadline.start(config.gatewayTimeout());
         long retryAfter = rateLimiter.acquire(RateLimiter.Bucket.CODE_SUGGESTIONS, user.id);
         if (retryAfter > 0) {
             throw ApiException.tooManyRequests(retryAfter);
@@ -112,7 +115,7 @@ public class CodeSuggestionsService {
             token = tokens.tokenFor(List.of(scope));
         } catch (TokenServiceClient.TokenServiceException e) {
             LOG.errorf("No AI token for %s: %s", feature, e.getMessage());
-            throw ApiException.unavailable("cannot obtain an AI gateway token: " + e.getMessage());
+            throw ApiException.unavailable(e.getMessage());
         }
         String path = generation ? "/v2/code/generations" : "/v2/code/completions";
         boolean verbose = settings.current().verboseAiLogs();
@@ -125,7 +128,7 @@ public class CodeSuggestionsService {
         boolean stream = body.path("stream").asBoolean(false);
         Uni<Forwarded> answer;
         if (stream) {
-            answer = gateway.stream(gatewayUrl, path, callHeaders, payload, config.gatewayTimeout()).map(response -> {
+            answer = gateway.stream(gatewayUrl, path, callHeaders, payload, deadline).map(response -> {
                 if (verbose) {
                     LOG.infof("%s answer to user %d: %d, streamed", feature, userId, response.status());
                 }
@@ -136,7 +139,7 @@ public class CodeSuggestionsService {
                 return new Forwarded(response.status(), ok ? STREAM_CONTENT_TYPE : response.contentType(), chunks);
             });
         } else {
-            answer = gateway.post(gatewayUrl, path, callHeaders, payload, config.gatewayTimeout()).map(response -> {
+            answer = gateway.post(gatewayUrl, path, callHeaders, payload, deadline).map(response -> {
                 if (verbose) {
                     LOG.infof("%s answer to user %d: %d %s", feature, userId, response.status(),
                             new String(response.body(), StandardCharsets.UTF_8));

@@ -2,6 +2,7 @@ package dev.enclave.instance.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enclave.instance.client.TokenServiceProxy;
+import dev.enclave.instance.domain.License;
 import dev.enclave.instance.domain.User;
 import dev.enclave.instance.rest.ApiException;
 import dev.enclave.instance.security.Actor;
@@ -16,8 +17,10 @@ import java.util.Map;
 /**
  * Seed 001: an admin (or the integration) makes an OAuth grant for a service account with
  * composite identity, an application that declared {@code user:*}, and the human it will act
- * for. token-service issues the grant; the audit log records {@code composite_oauth_token_created}
- * with the human as author and the service account as target, as GitLab does.
+ * for. token-service issues the grant; the audit log records {@code composite_oauth_grant_created}
+ * with the human as author and the service account as target. The token comes later, when the
+ * code is exchanged at token-service: its {@code composite_oauth_token_created} event comes from
+ * token-service's feed ({@link CompositeTokenAudit}), as GitLab writes it when the token is created.
  */
 @ApplicationScoped
 public class CompositeGrants {
@@ -35,9 +38,14 @@ public class CompositeGrants {
         this.json = json;
     }
 
+    public static final String EVENT_NAME = "composite_oauth_grant_created";
+
     @Transactional
     public Grant create(Actor admin, long serviceAccountId, String applicationId, Long userId, String scopes,
                         String redirectUri) {
+        if (!License.current().isPaidTier()) {
+            throw ApiException.forbidden("Composite identity requires a Premium or Ultimate licence");
+        }
         User account = User.<User>findByIdOptional(serviceAccountId).orElseThrow(() -> ApiException.notFound("User"));
         if (!account.bot || !account.compositeIdentityEnforced) {
             throw ApiException.badRequest("user " + serviceAccountId
@@ -70,7 +78,7 @@ public class CompositeGrants {
             throw new UncheckedIOException(e);
         }
         if (answer.status() / 100 == 2) {
-            audit.record("composite_oauth_token_created", human.id, null, "User", account.id,
+            audit.record(EVENT_NAME, human.id, null, "User", account.id,
                     "application_id=" + applicationId + " scopes=" + body.get("scopes") + " granted_by=" + admin.user().id);
         }
         return new Grant(answer.status(), answer.body());

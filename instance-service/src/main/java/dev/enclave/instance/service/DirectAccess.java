@@ -76,7 +76,9 @@ public class DirectAccess {
             return tokenService.mintAiToken(identity.instanceId(), List.of("complete_code", "generate_code"),
                     headers.globalUserId(user));
         } catch (TokenServiceClient.TokenServiceException e) {
-            throw ApiException.unavailable("cannot obtain an AI gateway token: " + e.getMessage());
+            throw ApiException.unavailable(e.getMessage());
+        } catch (org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException e) {
+            throw ApiException.unavailable("token-service is unavailable after repeated failures; retry later");
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.enclave.instance.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enclave.instance.client.AiGatewayClient;
+import dev.enclave.instance.client.Deadline;
 import dev.enclave.instance.client.TokenServiceClient;
 import dev.enclave.instance.domain.SelfHostedModel;
 import io.smallrye.mutiny.Uni;
@@ -88,7 +89,7 @@ public class ModelConnectionCheck {
         } catch (IOException e) {
             return Uni.createFrom().item(Result.failed("cannot encode the check request: " + e.getMessage()));
         }
-        return gateway.post(current.aiGatewayUrl(), CHECK_PATH, callHeaders, payload, TIMEOUT)
+        return gateway.post(current.aiGatewayUrl(), CHECK_PATH, callHeaders, payload, Deadline.start(TIMEOUT))
                 .map(response -> response.status() == 200 ? Result.ok()
                         : Result.failed("AI gateway answered " + response.status() + ": " + reason(response.body())))
                 .onFailure(AiGatewayClient.GatewayUnavailableException.class)
