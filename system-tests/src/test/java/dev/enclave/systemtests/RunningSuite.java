@@ -51,12 +51,17 @@ final class RunningSuite implements AutoCloseable {
     }
 
     static RunningSuite start() throws IOException {
+        return start(Map.of());
+    }
+
+    /** @param extraProperties system properties for single services, by service name */
+    static RunningSuite start(Map<String, Map<String, String>> extraProperties) throws IOException {
         Path root = Path.of(System.getProperty("enclave.root", "..")).toAbsolutePath().normalize();
         Path data = Files.createTempDirectory(Files.createDirectories(root.resolve("system-tests/target")), "suite-");
         String modelApiKey = "sim-" + UUID.randomUUID();
         String clientSecret = UUID.randomUUID().toString();
         Suite.Options options = new Suite.Options(root, data, Suite.Ports.free(), clientSecret,
-                modelApiKey, Suite.Options.DEFAULT_JVM_OPTIONS, Duration.ofSeconds(90), Map.of());
+                modelApiKey, Suite.Options.DEFAULT_JVM_OPTIONS, Duration.ofSeconds(90), extraProperties);
         Suite suite = Suite.start(options);
         String token = Files.readString(data.resolve("admin-token.txt")).trim();
         return new RunningSuite(suite, options, data, token, modelApiKey, clientSecret);
@@ -129,6 +134,21 @@ final class RunningSuite implements AutoCloseable {
         if (answer.status() != 204) {
             throw new IllegalStateException("Simulator control refused " + json + ": " + answer);
         }
+    }
+
+    /** The simulator's stream counters ({@code GET /__simulator/streams}). */
+    JsonNode simulatorStreams() {
+        Answer answer = get(Suite.SIMULATOR, "/__simulator/streams", Map.of());
+        if (answer.status() != 200) {
+            throw new IllegalStateException("Simulator stream counters: " + answer);
+        }
+        return answer.json();
+    }
+
+    /** Opens a streamed POST on a raw connection; the caller reads it chunk by chunk and closes it. */
+    StreamingExchange openStream(String service, String path, Map<String, String> headers, String body)
+            throws IOException {
+        return StreamingExchange.post(URI.create(service(service).url() + path), headers, body, Duration.ofSeconds(60));
     }
 
     private Answer send(HttpRequest request) {
