@@ -37,7 +37,19 @@ final class RawHttp implements AutoCloseable {
     }
 
     /** POSTs {@code json} to the gateway under test with a valid token for {@code scopes}; returns once the head arrived. */
+    private static String extra(Map<String, String> headers) {
+        StringBuilder lines = new StringBuilder();
+        headers.forEach((name, value) -> lines.append(name).append(": ").append(value).append("\r\n"));
+        return lines.toString();
+    }
+
     static RawHttp post(String path, List<String> scopes, String json) throws IOException {
+        return post(path, scopes, json, Map.of());
+    }
+
+    /** As {@link #post(String, List, String)}, with {@code extraHeaders} (a deadline, say). */
+    static RawHttp post(String path, List<String> scopes, String json, Map<String, String> extraHeaders)
+            throws IOException {
         Socket socket = new Socket(InetAddress.getLoopbackAddress(), RestAssured.port);
         // a safety net against a hang: each read gives up after this long
         socket.setSoTimeout(20_000);
@@ -51,6 +63,7 @@ final class RawHttp implements AutoCloseable {
                 + "X-Gitlab-Realm: self-managed\r\n"
                 + "X-Gitlab-Instance-Id: " + TestTokens.INSTANCE_ID + "\r\n"
                 + "X-Request-ID: req-" + System.nanoTime() + "\r\n"
+                + extra(extraHeaders)
                 + "Content-Length: " + body.length + "\r\n\r\n";
         OutputStream out = socket.getOutputStream();
         out.write(head.getBytes(StandardCharsets.ISO_8859_1));

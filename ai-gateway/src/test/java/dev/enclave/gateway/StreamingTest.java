@@ -172,7 +172,7 @@ class StreamingTest {
                 codeRequest("stream-dropped-at-once", "codestral"))) {
             assertThat(response.status).isEqualTo(503);
             assertThat(JSON.readTree(response.readRest()).path("detail").asText())
-                    .startsWith("model-adapter is unreachable: ");
+                    .isEqualTo("model-adapter is unreachable");
         }
     }
 
@@ -278,6 +278,7 @@ class StreamingTest {
             assertThat(response.headers.get("content-type")).startsWith("text/event-stream");
             assertThat(new String(response.readRest(), StandardCharsets.UTF_8)).isEqualTo("OK");
         }
-        assertThat(JSON.readTree(script.requestBody).path("timeout_ms").asInt()).isEqualTo(2750);
+        // the check's 3 s less the 250 ms margin, less the little the gateway spent before the call
+        assertThat(JSON.readTree(script.requestBody).path("timeout_ms").asInt()).isBetween(2000, 2750);
     }
 }

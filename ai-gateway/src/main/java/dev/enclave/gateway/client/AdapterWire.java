@@ -24,8 +24,8 @@ public final class AdapterWire {
     }
 
     /**
-     * @param timeoutMs how long the gateway will wait for this call, when it waits less than
-     *                  model-adapter's own read timeout; null otherwise
+     * @param timeoutMs how long model-adapter has for this call: the request's time left less the
+     *                  gateway's margin (also sent as {@code X-Enclave-Timeout-Ms})
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record GenerateRequest(ModelTarget model, String prompt, List<ModelPrompt.Message> messages,
@@ -35,6 +35,12 @@ public final class AdapterWire {
         public GenerateRequest(ModelTarget model, String prompt, List<ModelPrompt.Message> messages, int maxTokens,
                                double temperature, boolean stream) {
             this(model, prompt, messages, maxTokens, temperature, stream, null);
+        }
+
+        /** The same call, with model-adapter's time for it. */
+        public GenerateRequest withTimeoutMs(long millis) {
+            return new GenerateRequest(model, prompt, messages, maxTokens, temperature, stream,
+                    (int) Math.min(Integer.MAX_VALUE, millis));
         }
 
         /** The same call, asking model-adapter for its NDJSON stream. */

@@ -14,7 +14,8 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 /**
  * model-adapter's internal API, called without blocking a thread: cancelling a call (or a stream)
- * closes its connection. Every call carries a client-credentials access token from token-service
+ * closes its connection. {@code X-Enclave-Timeout-Ms} gives model-adapter the time it has (the same
+ * value as the body's {@code timeout_ms}). Every call carries a client-credentials access token from token-service
  * for model-adapter ({@code quarkus.oidc-client.*}), acquired on first use and re-acquired shortly
  * before it expires.
  */
@@ -31,11 +32,13 @@ interface ModelAdapterApi {
     @POST
     @Path("/completions")
     Uni<AdapterWire.GenerateResponse> complete(@HeaderParam("X-Request-ID") String requestId,
+                                               @HeaderParam(Deadline.HEADER) long timeoutMs,
                                                AdapterWire.GenerateRequest request);
 
     @POST
     @Path("/chat/completions")
     Uni<AdapterWire.GenerateResponse> chat(@HeaderParam("X-Request-ID") String requestId,
+                                           @HeaderParam(Deadline.HEADER) long timeoutMs,
                                            AdapterWire.GenerateRequest request);
 
     /**
@@ -46,11 +49,13 @@ interface ModelAdapterApi {
     @Path("/completions")
     @Produces({NDJSON, MediaType.APPLICATION_JSON})
     Multi<AdapterWire.StreamEvent> completeStream(@HeaderParam("X-Request-ID") String requestId,
+                                                  @HeaderParam(Deadline.HEADER) long timeoutMs,
                                                   AdapterWire.StreamingCall call);
 
     @POST
     @Path("/chat/completions")
     @Produces({NDJSON, MediaType.APPLICATION_JSON})
     Multi<AdapterWire.StreamEvent> chatStream(@HeaderParam("X-Request-ID") String requestId,
+                                              @HeaderParam(Deadline.HEADER) long timeoutMs,
                                               AdapterWire.StreamingCall call);
 }

@@ -1,7 +1,9 @@
 package dev.enclave.gateway.config;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 
+import java.time.Duration;
 import java.util.Optional;
 
 @ConfigMapping(prefix = "enclave.gateway")
@@ -14,6 +16,14 @@ public interface GatewayConfig {
     int generationMaxTokens();
 
     double temperature();
+
+    /** A request's budget when its caller sent no {@code X-Enclave-Timeout-Ms}. */
+    @WithDefault("PT60S")
+    Duration defaultTimeout();
+
+    /** The most a caller's {@code X-Enclave-Timeout-Ms} is honoured for (chat budgets go up to 600 s). */
+    @WithDefault("PT600S")
+    Duration maxTimeout();
 
     /**
      * The gateway's own model, for requests that name none: a cloud gateway serving vendored

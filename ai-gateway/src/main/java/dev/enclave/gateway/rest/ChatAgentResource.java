@@ -1,5 +1,7 @@
 package dev.enclave.gateway.rest;
 
+import dev.enclave.gateway.client.Deadline;
+import dev.enclave.gateway.config.GatewayConfig;
 import dev.enclave.gateway.security.UnitPrimitiveAuthorizer;
 import dev.enclave.gateway.service.ChatService;
 import io.smallrye.mutiny.Uni;
@@ -19,18 +21,21 @@ public class ChatAgentResource {
 
     private final UnitPrimitiveAuthorizer authorizer;
     private final ChatService chat;
+    private final GatewayConfig config;
 
-    public ChatAgentResource(UnitPrimitiveAuthorizer authorizer, ChatService chat) {
+    public ChatAgentResource(UnitPrimitiveAuthorizer authorizer, ChatService chat, GatewayConfig config) {
         this.authorizer = authorizer;
         this.chat = chat;
+        this.config = config;
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public RestMulti<byte[]> agent(ChatAgentWire.Request request) {
         String requestId = RequestIdFilter.current();
+        Deadline deadline = DeadlineFilter.current(config.defaultTimeout());
         Uni<Replies.Reply> reply = authorizer.require("duo_chat", "duo chat")
-                .map(ignored -> Replies.Reply.stream(Replies.NDJSON, chat.answer(request, requestId)));
+                .map(ignored -> Replies.Reply.stream(Replies.NDJSON, chat.answer(request, requestId, deadline)));
         return Replies.of(reply, requestId);
     }
 }

@@ -1,6 +1,8 @@
 package dev.enclave.gateway.rest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.enclave.gateway.client.Deadline;
+import dev.enclave.gateway.config.GatewayConfig;
 import dev.enclave.gateway.security.UnitPrimitiveAuthorizer;
 import dev.enclave.gateway.service.CodeSuggestionService;
 import io.smallrye.mutiny.Uni;
@@ -24,12 +26,14 @@ public class CodeSuggestionsResource {
     private final UnitPrimitiveAuthorizer authorizer;
     private final CodeSuggestionService suggestions;
     private final ObjectMapper json;
+    private final GatewayConfig config;
 
     public CodeSuggestionsResource(UnitPrimitiveAuthorizer authorizer, CodeSuggestionService suggestions,
-                                   ObjectMapper json) {
+                                   ObjectMapper json, GatewayConfig config) {
         this.authorizer = authorizer;
         this.suggestions = suggestions;
         this.json = json;
+        this.config = config;
     }
 
     @POST
@@ -47,13 +51,14 @@ public class CodeSuggestionsResource {
     private RestMulti<byte[]> answer(CodeSuggestionWire.Request request, String primitive, String capability,
                                      Function<CodeSuggestionWire.Request, CodeSuggestionService.Prepared> prepare) {
         String requestId = RequestIdFilter.current();
+        Deadline deadline = DeadlineFilter.current(config.defaultTimeout());
         boolean stream = request != null && Boolean.TRUE.equals(request.stream());
         Uni<Replies.Reply> reply = authorizer.require(primitive, capability)
                 .map(ignored -> prepare.apply(request))
                 .chain(prepared -> stream
                         ? Uni.createFrom().item(Replies.Reply.stream(Replies.EVENT_STREAM,
-                                suggestions.stream(prepared, requestId)))
-                        : suggestions.answer(prepared, requestId).map(answer -> Replies.Reply.json(json, answer)));
+                                suggestions.stream(prepared, requestId, deadline)))
+                        : suggestions.answer(prepared, requestId, deadline).map(answer -> Replies.Reply.json(json, answer)));
         return Replies.of(reply, requestId);
     }
 }

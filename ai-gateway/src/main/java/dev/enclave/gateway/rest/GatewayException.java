@@ -14,11 +14,18 @@ public class GatewayException extends RuntimeException {
 
     private final int status;
     private final Object body;
+    private final boolean adapterFault;
 
     private GatewayException(int status, String message, Object body) {
-        super(message);
+        this(status, message, body, false);
+    }
+
+    private GatewayException(int status, String message, Object body, boolean adapterFault) {
+        // the answer is the whole story: no stack trace to fill for every refused call
+        super(message, null, false, false);
         this.status = status;
         this.body = body;
+        this.adapterFault = adapterFault;
     }
 
     public static GatewayException unauthenticated(String error) {
@@ -45,6 +52,20 @@ public class GatewayException extends RuntimeException {
 
     public static GatewayException unavailable(String detail) {
         return new GatewayException(503, detail, Map.of("detail", detail));
+    }
+
+    /**
+     * 503 for a failure of model-adapter itself (unreachable, its own 5xx, no answer in time): these,
+     * and only these, count towards opening its circuit breaker. {@code detail} names model-adapter
+     * and holds no internal address or exception text.
+     */
+    public static GatewayException adapterFailed(String detail) {
+        return new GatewayException(503, detail, Map.of("detail", detail), true);
+    }
+
+    /** Whether model-adapter itself failed ({@link #adapterFailed}), as opposed to a model or the caller. */
+    public boolean adapterFault() {
+        return adapterFault;
     }
 
     public int status() {

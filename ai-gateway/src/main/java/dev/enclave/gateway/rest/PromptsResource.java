@@ -2,6 +2,8 @@ package dev.enclave.gateway.rest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.enclave.gateway.client.Deadline;
+import dev.enclave.gateway.config.GatewayConfig;
 import dev.enclave.gateway.security.UnitPrimitiveAuthorizer;
 import dev.enclave.gateway.service.ModelConfigurationCheck;
 import io.smallrye.mutiny.Uni;
@@ -27,11 +29,14 @@ public class PromptsResource {
     private final UnitPrimitiveAuthorizer authorizer;
     private final ModelConfigurationCheck check;
     private final ObjectMapper json;
+    private final GatewayConfig config;
 
-    public PromptsResource(UnitPrimitiveAuthorizer authorizer, ModelConfigurationCheck check, ObjectMapper json) {
+    public PromptsResource(UnitPrimitiveAuthorizer authorizer, ModelConfigurationCheck check, ObjectMapper json,
+                           GatewayConfig config) {
         this.authorizer = authorizer;
         this.check = check;
         this.json = json;
+        this.config = config;
     }
 
     /** Answers the model's text as a JSON string, as GitLab's gateway does. */
@@ -39,15 +44,17 @@ public class PromptsResource {
     @Path("/{promptId: .+}")
     public RestMulti<byte[]> invoke(@PathParam("promptId") String promptId, PromptWire.Request request) {
         String requestId = RequestIdFilter.current();
+        Deadline deadline = DeadlineFilter.current(config.defaultTimeout());
         Uni<Replies.Reply> reply;
         if (!ModelConfigurationCheck.PROMPT_ID.equals(promptId)) {
             reply = Uni.createFrom().failure(GatewayException.notFound("Prompt '" + promptId + "' not found"));
         } else if (request != null && Boolean.TRUE.equals(request.stream())) {
             reply = authorizer.require(CHECK_PRIMITIVE, "'" + promptId + "'")
-                    .map(ignored -> Replies.Reply.stream(Replies.EVENT_STREAM, check.stream(request, requestId)));
+                    .map(ignored -> Replies.Reply.stream(Replies.EVENT_STREAM,
+                            check.stream(request, requestId, deadline)));
         } else {
             reply = authorizer.require(CHECK_PRIMITIVE, "'" + promptId + "'")
-                    .chain(ignored -> check.check(request, requestId))
+                    .chain(ignored -> check.check(request, requestId, deadline))
                     .map(text -> Replies.Reply.json(json, TextNode.valueOf(text)));
         }
         return Replies.of(reply, requestId);

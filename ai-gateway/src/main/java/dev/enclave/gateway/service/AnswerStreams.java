@@ -1,6 +1,7 @@
 package dev.enclave.gateway.service;
 
 import dev.enclave.gateway.client.AdapterWire;
+import dev.enclave.gateway.client.ModelAdapterClient;
 import dev.enclave.gateway.rest.ChatAgentWire;
 import dev.enclave.gateway.rest.GatewayException;
 import dev.enclave.gateway.rest.RequestIdFilter;
@@ -109,7 +110,7 @@ public final class AnswerStreams {
                                 throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
                             }
                             error = AdapterWire.StreamEvent.ADAPTER_CONNECTION_LOST;
-                            message = e.getMessage();
+                            message = afterFirstDelta(e);
                         } else if (event == ENDED) {
                             error = AdapterWire.StreamEvent.ADAPTER_CONNECTION_LOST;
                             message = "model-adapter's stream ended before its last event";
@@ -128,10 +129,23 @@ public final class AnswerStreams {
         });
     }
 
+    /**
+     * The words for the client of a call that broke off after the answer began: the gateway's own
+     * message (which names model-adapter and holds no address or exception text); any other failure
+     * is described, not quoted (its details are logged).
+     */
+    private static String afterFirstDelta(Throwable e) {
+        if (e instanceof GatewayException g && !ModelAdapterClient.UNREACHABLE.equals(g.getMessage())) {
+            return g.getMessage();
+        }
+        return "the connection to model-adapter was lost";
+    }
+
     /** As a non-streamed call's failure would have been answered. */
     private static GatewayException beforeFirstDelta(String error, String message) {
         if (AdapterWire.StreamEvent.ADAPTER_CONNECTION_LOST.equals(error)) {
-            return GatewayException.unavailable("model-adapter is unreachable: " + message);
+            // model-adapter's stream ended without its last event and without any text
+            return GatewayException.adapterFailed(ModelAdapterClient.UNREACHABLE);
         }
         int status = AdapterWire.StreamEvent.MODEL_SERVER_TIMEOUT.equals(error) ? 504 : 502;
         return GatewayException.modelServer(status + ": " + message);

@@ -3,6 +3,7 @@ package dev.enclave.gateway.service;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enclave.gateway.client.AdapterWire;
+import dev.enclave.gateway.client.Deadline;
 import dev.enclave.gateway.client.ModelAdapterClient;
 import dev.enclave.gateway.config.GatewayConfig;
 import dev.enclave.gateway.prompt.ModelFamily;
@@ -43,9 +44,9 @@ public class ChatService {
      * The answer as GitLab's agent events, one NDJSON line per delta as the model produces it.
      * Always streamed from model-adapter: the events are the streaming format.
      */
-    public Multi<byte[]> answer(ChatAgentWire.Request request, String requestId) {
+    public Multi<byte[]> answer(ChatAgentWire.Request request, String requestId, Deadline deadline) {
         AdapterWire.GenerateRequest call = prepare(request);
-        return AnswerStreams.agentEvents(adapter.stream(call, requestId), requestId, this::json);
+        return AnswerStreams.agentEvents(adapter.stream(call, requestId, deadline), requestId, this::json);
     }
 
     private byte[] json(Object event) {

@@ -1,6 +1,7 @@
 package dev.enclave.gateway.service;
 
 import dev.enclave.gateway.client.AdapterWire;
+import dev.enclave.gateway.client.Deadline;
 import dev.enclave.gateway.client.ModelAdapterClient;
 import dev.enclave.gateway.config.GatewayConfig;
 import dev.enclave.gateway.prompt.CodeSuggestionPromptBuilder;
@@ -61,15 +62,15 @@ public class CodeSuggestionService {
     }
 
     /** The whole answer in GitLab's JSON shape. */
-    public Uni<CodeSuggestionWire.Response> answer(Prepared prepared, String requestId) {
-        return adapter.generate(prepared.call(), requestId).map(answer -> new CodeSuggestionWire.Response(
+    public Uni<CodeSuggestionWire.Response> answer(Prepared prepared, String requestId, Deadline deadline) {
+        return adapter.generate(prepared.call(), requestId, deadline).map(answer -> new CodeSuggestionWire.Response(
                 UUID.randomUUID().toString(), prepared.model(), "text_completion", Instant.now().getEpochSecond(),
                 List.of(new CodeSuggestionWire.Choice(answer.text(), 0, answer.finishReason()))));
     }
 
     /** {@code stream: true}: the raw generated text, piece by piece as the model produces it. */
-    public Multi<byte[]> stream(Prepared prepared, String requestId) {
-        return AnswerStreams.rawText(adapter.stream(prepared.call(), requestId), requestId);
+    public Multi<byte[]> stream(Prepared prepared, String requestId, Deadline deadline) {
+        return AnswerStreams.rawText(adapter.stream(prepared.call(), requestId, deadline), requestId);
     }
 
     private Prepared prepare(CodeSuggestionWire.Request request, ModelPrompt prompt, int maxTokens, String lang) {

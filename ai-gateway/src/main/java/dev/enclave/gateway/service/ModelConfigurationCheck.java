@@ -1,6 +1,7 @@
 package dev.enclave.gateway.service;
 
 import dev.enclave.gateway.client.AdapterWire;
+import dev.enclave.gateway.client.Deadline;
 import dev.enclave.gateway.client.ModelAdapterClient;
 import dev.enclave.gateway.config.ConnectionCheckConfig;
 import dev.enclave.gateway.prompt.ModelPrompt;
@@ -16,8 +17,8 @@ import java.util.List;
 /**
  * The {@code model_configuration/check} prompt: the instance's "test connection" for a self-hosted
  * model. A tiny chat prompt goes through model-adapter to the model, and the whole call must end
- * within the check's budget (3 s, as the instance waits); streamed ({@code stream: true}),
- * model-adapter must answer, and then send each piece, within it.
+ * within the check's budget (3 s, as the instance waits), streamed ({@code stream: true}) or not;
+ * model-adapter gets the time left less the gateway's margin.
  */
 @ApplicationScoped
 public class ModelConfigurationCheck {
@@ -27,8 +28,6 @@ public class ModelConfigurationCheck {
     static final int MAX_TOKENS = 12;
     static final String SYSTEM = "You are checking that a connection to a language model works.";
     static final String USER = "Reply with OK.";
-    /** What model-adapter may not spend of the budget, so its own timeout answer still arrives in time. */
-    static final Duration RETURN_MARGIN = Duration.ofMillis(250);
 
     private final ModelAdapterClient adapter;
     private final ModelTargetResolver targets;
@@ -41,22 +40,18 @@ public class ModelConfigurationCheck {
         this.budget = config.timeout();
     }
 
-    /** @return the model's reply, within the check's budget */
-    public Uni<String> check(PromptWire.Request request, String requestId) {
-        return adapter.generateWithin(prepare(request), requestId, budget).map(AdapterWire.GenerateResponse::text);
+    /** @return the model's reply, within the check's budget (or the request's deadline, when sooner) */
+    public Uni<String> check(PromptWire.Request request, String requestId, Deadline deadline) {
+        return adapter.generate(prepare(request), requestId, deadline.atMost(budget))
+                .map(AdapterWire.GenerateResponse::text);
     }
 
     /**
-     * {@code stream: true}: the model's reply as raw text as it arrives. model-adapter must start
-     * answering within the budget (503 otherwise, as for {@link #check}); the model itself has the
-     * budget less the margin, as {@code timeout_ms}.
+     * {@code stream: true}: the model's reply as raw text as it arrives; the whole reply must arrive
+     * within the budget (503 otherwise, as for {@link #check}, or the stream ends once it began).
      */
-    public Multi<byte[]> stream(PromptWire.Request request, String requestId) {
-        AdapterWire.GenerateRequest call = prepare(request);
-        Multi<AdapterWire.StreamEvent> events = adapter.stream(call, requestId).ifNoItem().after(budget)
-                .failWith(() -> GatewayException.unavailable("model-adapter did not answer within "
-                        + ModelAdapterClient.seconds(budget)));
-        return AnswerStreams.rawText(events, requestId);
+    public Multi<byte[]> stream(PromptWire.Request request, String requestId, Deadline deadline) {
+        return AnswerStreams.rawText(adapter.stream(prepare(request), requestId, deadline.atMost(budget)), requestId);
     }
 
     private AdapterWire.GenerateRequest prepare(PromptWire.Request request) {
@@ -65,9 +60,9 @@ public class ModelConfigurationCheck {
         }
         PromptWire.ModelMetadata model = request.modelMetadata();
         AdapterWire.ModelTarget target = targets.resolveMetadata(model.endpoint(), model.identifier(), model.apiKey());
-        long adapterDeadline = Math.max(1, budget.minus(RETURN_MARGIN).toMillis());
+        // model-adapter's time (timeout_ms) is set when the call is made, from the time then left
         return new AdapterWire.GenerateRequest(target, null,
                 List.of(new ModelPrompt.Message("system", SYSTEM), new ModelPrompt.Message("user", USER)),
-                MAX_TOKENS, 0.0, false, (int) adapterDeadline);
+                MAX_TOKENS, 0.0, false);
     }
 }
