@@ -142,6 +142,22 @@ class CompositeTokenWithoutGrantTest {
     }
 
     @Test
+    void aGrantNeedsAPaidLicenceToo() {
+        User account = serviceAccount(true);
+        User human = data.user(User.ACTIVE);
+        QuarkusTransaction.requiringNew().run(() -> License.current().tier = License.FREE);
+        licensing.invalidate();
+
+        given().header("PRIVATE-TOKEN", admin).contentType(ContentType.JSON)
+                .body(Map.of("application_id", "client-1", "user_id", human.id, "scopes", "api",
+                        "redirect_uri", "http://localhost/callback"))
+                .post("/api/v4/service_accounts/" + account.id + "/oauth_grants").then().statusCode(403)
+                .body("message", equalTo("403 Forbidden - Composite identity requires a Premium or Ultimate licence"));
+        assertThat(FakeTokenServiceAndGateway.server.findAll(postRequestedFor(urlEqualTo("/internal/v1/grants"))))
+                .isEmpty();
+    }
+
+    @Test
     void anUnknownServiceAccountIsNotFound() {
         User human = data.user(User.ACTIVE);
         mint(admin, 987_654_321L, "client-1", "api user:" + human.id).then().statusCode(404)

@@ -50,7 +50,8 @@ class DenyByDefaultTest {
         assertThat(open).as("routes reachable anonymously").isEmpty();
         // The enumeration found the routes (a test that checks nothing cannot fail).
         assertThat(checked).contains("POST /internal/v1/ai-tokens", "POST /internal/v1/keys/rotate",
-                "GET /internal/v1/keys", "DELETE /internal/v1/applications/{id}", "GET /internal/v1/revocations");
+                "GET /internal/v1/keys", "DELETE /internal/v1/applications/{id}", "GET /internal/v1/revocations",
+                "POST /internal/v1/composite-tokens", "GET /internal/v1/composite-token-events");
         assertThat(publicSeen).isEqualTo(PUBLIC);
     }
 

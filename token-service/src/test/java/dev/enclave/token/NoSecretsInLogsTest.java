@@ -73,6 +73,8 @@ class NoSecretsInLogsTest {
         String code = code(app, newOwnerId(), "api user:42");
         OAuthTestClient.Tokens first = tokens(exchange(app, code));
         OAuthTestClient.Tokens second = tokens(refresh(app, first.refreshToken(), null));
+        OAuthTestClient.Tokens direct = OAuthTestClient.composite(app, newOwnerId(), "api user:43");
+        OAuthTestClient.compositeTokenEvents(0).then().statusCode(200);
         introspect(second.accessToken()).then().statusCode(200);
         exchange(app, code).then().statusCode(400); // a replay: warned about, by grant id
         given().auth().preemptive().basic(app.clientId(), "gloas-wrong-secret").formParam("grant_type",
@@ -86,9 +88,9 @@ class NoSecretsInLogsTest {
                 .get("/internal/v1/keys").then().statusCode(401);
 
         List<String> secrets = new ArrayList<>(List.of(app.secret(), "gloas-wrong-secret", code,
-                first.refreshToken(), second.refreshToken(), OAuthTestClient.INSTANCE_SECRET, "wrong-instance-secret",
-                OAuthTestClient.VERIFIER_SECRET));
-        for (String jwt : List.of(first.accessToken(), second.accessToken(), aiToken)) {
+                first.refreshToken(), second.refreshToken(), direct.refreshToken(), OAuthTestClient.INSTANCE_SECRET,
+                "wrong-instance-secret", OAuthTestClient.VERIFIER_SECRET));
+        for (String jwt : List.of(first.accessToken(), second.accessToken(), direct.accessToken(), aiToken)) {
             String[] parts = jwt.split("\\.");
             secrets.add(parts[1]); // the claims
             secrets.add(parts[2]);

@@ -11,7 +11,9 @@ import org.jose4j.jwt.consumer.JwtConsumerBuilder;
 import org.jose4j.jwt.consumer.JwtContext;
 import org.jose4j.keys.resolvers.JwksVerificationKeyResolver;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -84,6 +86,49 @@ final class OAuthTestClient {
         body.put("code_challenge_method", "S256");
         return given().auth().preemptive().basic(INSTANCE_ID, INSTANCE_SECRET)
                 .contentType(ContentType.JSON).body(body).post("/internal/v1/grants");
+    }
+
+    /** Composite identity without a grant: {@code POST /internal/v1/composite-tokens} as the instance. */
+    static Response mintComposite(String applicationId, Long ownerId, String scopes) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("application_id", applicationId);
+        body.put("resource_owner_id", ownerId);
+        body.put("scopes", scopes);
+        return given().auth().preemptive().basic(INSTANCE_ID, INSTANCE_SECRET)
+                .contentType(ContentType.JSON).body(body).post("/internal/v1/composite-tokens");
+    }
+
+    /** A composite token minted directly (201). */
+    static Tokens composite(App app, long ownerId, String scopes) {
+        Response minted = mintComposite(app.clientId(), ownerId, scopes);
+        minted.then().statusCode(201);
+        return new Tokens(minted.path("access_token"), minted.path("refresh_token"), minted.path("scope"));
+    }
+
+    /** {@code GET /internal/v1/composite-token-events?after=} as the instance. */
+    static Response compositeTokenEvents(long after) {
+        return given().auth().preemptive().basic(INSTANCE_ID, INSTANCE_SECRET)
+                .queryParam("after", after).get("/internal/v1/composite-token-events");
+    }
+
+    /** Every composite token event after {@code after}, page by page. */
+    static List<Map<String, Object>> compositeTokenEventsAfter(long after) {
+        List<Map<String, Object>> all = new ArrayList<>();
+        while (true) {
+            List<Map<String, Object>> page = compositeTokenEvents(after).then().statusCode(200).extract()
+                    .jsonPath().getList("events");
+            all.addAll(page);
+            if (page.size() < 100) {
+                return all;
+            }
+            after = ((Number) page.get(page.size() - 1).get("id")).longValue();
+        }
+    }
+
+    /** The id of the newest composite token event, 0 if there is none: where a test starts reading. */
+    static long lastCompositeTokenEventId() {
+        List<Map<String, Object>> all = compositeTokenEventsAfter(0);
+        return all.isEmpty() ? 0 : ((Number) all.get(all.size() - 1).get("id")).longValue();
     }
 
     /** A random RFC 7636 code_verifier: 43 base64url characters (256 bits). */

@@ -77,6 +77,13 @@ public interface TokenServiceConfig {
 
         Duration authorizationCodeLifetime();
 
+        /**
+         * How long the feed of composite token creations keeps an event for the instance to
+         * fetch; the instance polls every few seconds, so this only bounds an outage it rides out.
+         */
+        @WithDefault("P30D")
+        Duration compositeTokenEventsRetention();
+
         /** What a {@code client_credentials} token may be for ({@code audience} or RFC 8707 {@code resource}). */
         Set<String> clientCredentialsAudiences();
 

@@ -2,6 +2,7 @@ package dev.enclave.token.service;
 
 import dev.enclave.token.config.TokenServiceConfig;
 import dev.enclave.token.domain.AccessTokenRevocation;
+import dev.enclave.token.domain.CompositeTokenEvent;
 import dev.enclave.token.domain.IssuedAccessToken;
 import dev.enclave.token.domain.OAuthGrant;
 import dev.enclave.token.domain.OAuthRefreshToken;
@@ -37,7 +38,9 @@ public class OAuthHousekeeping {
         long refreshTokens = OAuthRefreshToken.deleteExpired(now);
         long accessTokens = IssuedAccessToken.deleteExpired(now);
         long revocations = AccessTokenRevocation.deleteExpired(now);
-        LOG.debugf("Purged expired OAuth rows: %d grants, %d refresh tokens, %d issued access tokens, %d revocations",
-                grants, refreshTokens, accessTokens, revocations);
+        // Ids come from a counter, not from the table: deleting old events never makes an id reappear.
+        long events = CompositeTokenEvent.deleteCreatedBefore(now.minus(config.oauth().compositeTokenEventsRetention()));
+        LOG.debugf("Purged expired OAuth rows: %d grants, %d refresh tokens, %d issued access tokens, %d revocations, "
+                + "%d composite token events", grants, refreshTokens, accessTokens, revocations, events);
     }
 }

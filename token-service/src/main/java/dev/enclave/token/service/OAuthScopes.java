@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -23,6 +24,7 @@ public final class OAuthScopes {
     /** Dynamic scope: an application that declares it may be granted one {@code user:<id>}. */
     public static final String USER_WILDCARD = "user:*";
 
+    private static final String USER_PREFIX = "user:";
     private static final Pattern USER_SCOPE = Pattern.compile("user:[1-9][0-9]{0,18}");
 
     private OAuthScopes() {
@@ -40,8 +42,22 @@ public final class OAuthScopes {
         return String.join(" ", scopes);
     }
 
+    /** {@code user:<id>} with an id that fits the instance's user ids (a positive 64-bit integer). */
     public static boolean isUserScope(String scope) {
-        return USER_SCOPE.matcher(scope).matches();
+        return userId(scope).isPresent();
+    }
+
+    /** The user id of a {@code user:<id>} scope; empty for any other scope. */
+    public static OptionalLong userId(String scope) {
+        if (!USER_SCOPE.matcher(scope).matches()) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(Long.parseLong(scope.substring(USER_PREFIX.length())));
+        } catch (NumberFormatException e) {
+            // Nineteen digits above Long.MAX_VALUE: no user has that id.
+            return OptionalLong.empty();
+        }
     }
 
     public static Optional<String> userScope(Set<String> scopes) {
@@ -86,6 +102,28 @@ public final class OAuthScopes {
             throw OAuthException.invalidScope("Not registered for the application: " + String.join(", ", notRegistered));
         }
         return parsed;
+    }
+
+    /**
+     * What a composite token minted without a grant may carry: the grant rules, and exactly one
+     * {@code user:<id>} (the human the service account acts for), from an application that
+     * declares {@code user:*}.
+     */
+    public static Set<String> requireComposite(String scopes, Set<String> applicationScopes) {
+        if (!applicationScopes.contains(USER_WILDCARD)) {
+            throw OAuthException.invalidScope("The application does not declare " + USER_WILDCARD
+                    + ": it cannot be given a user:<id> scope");
+        }
+        List<String> userScopes = parse(scopes).stream().filter(OAuthScopes::isUserScope).toList();
+        if (userScopes.size() > 1) {
+            throw OAuthException.invalidScope("Exactly one user:<id> scope, got " + String.join(", ", userScopes));
+        }
+        Set<String> granted = requireGrantable(scopes, applicationScopes);
+        if (userScopes.isEmpty()) {
+            throw OAuthException.invalidScope("Exactly one user:<id> scope, naming the user the service account "
+                    + "acts for; got none");
+        }
+        return granted;
     }
 
     /** The requested scopes, which must all be in {@code allowed}; all of {@code allowed} when none are requested. */

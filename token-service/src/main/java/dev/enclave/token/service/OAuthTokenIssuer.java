@@ -38,14 +38,16 @@ public class OAuthTokenIssuer {
     private final OAuthClientAuthenticator clients;
     private final AccessTokenMinter minter;
     private final TokenRevoker revoker;
+    private final CompositeTokenFeed feed;
     private final TokenServiceConfig config;
     private final Clock clock;
 
     public OAuthTokenIssuer(OAuthClientAuthenticator clients, AccessTokenMinter minter, TokenRevoker revoker,
-                            TokenServiceConfig config, Clock clock) {
+                            CompositeTokenFeed feed, TokenServiceConfig config, Clock clock) {
         this.clients = clients;
         this.minter = minter;
         this.revoker = revoker;
+        this.feed = feed;
         this.config = config;
         this.clock = clock;
     }
@@ -62,6 +64,34 @@ public class OAuthTokenIssuer {
             default -> throw OAuthException.unsupportedGrantType("Unsupported grant_type " + request.grantType()
                     + "; supported: authorization_code, refresh_token, client_credentials");
         };
+    }
+
+    /**
+     * Composite identity without a grant: an access token and a refresh token for the resource
+     * owner (the service account), issued as an exchange of a grant with the same scopes would
+     * issue them (same lifetimes, a new refresh-token family). The instance has already decided
+     * that the owner is a composite-identity service account and the named user an active human.
+     * Only for a confidential application: the refresh needs its secret (a public client may
+     * refresh only families born from a PKCE exchange, and there is none here).
+     */
+    @Transactional
+    public IssuedTokens mintComposite(String applicationUid, Long resourceOwnerId, String scopes) {
+        OAuthApplication application = OAuthApplication.findByUid(OAuthException.require(applicationUid, "application_id"))
+                .orElseThrow(() -> OAuthException.notFound("No OAuth application " + applicationUid));
+        if (resourceOwnerId == null || resourceOwnerId <= 0) {
+            throw OAuthException.invalidRequest("resource_owner_id must be a user id");
+        }
+        if (!application.confidential) {
+            throw OAuthException.unauthorizedClient("A composite token without a grant needs a confidential "
+                    + "application: a public client could not refresh it");
+        }
+        Set<String> granted = OAuthScopes.requireComposite(scopes, OAuthScopes.parse(application.scopes));
+        Instant now = Instant.ofEpochSecond(clock.instant().getEpochSecond());
+        IssuedTokens issued = issueUserTokens(application, resourceOwnerId, granted, granted,
+                UUID.randomUUID().toString(), false, CompositeTokenFeed.Origin.DIRECT, now);
+        LOG.infof("Minted a composite token without a grant for client %s, resource owner %d, scopes %s",
+                application.uid, resourceOwnerId, issued.scope());
+        return issued;
     }
 
     private IssuedTokens exchangeCode(OAuthApplication client, TokenRequest request, Instant now) {
@@ -89,7 +119,7 @@ public class OAuthTokenIssuer {
         }
         Set<String> scopes = OAuthScopes.parse(grant.scopes);
         return issueUserTokens(client, grant.resourceOwnerId, scopes, scopes, familyId, grant.codeChallenge != null,
-                now);
+                CompositeTokenFeed.Origin.EXCHANGE, now);
     }
 
     /**
@@ -152,7 +182,8 @@ public class OAuthTokenIssuer {
             throw OAuthException.invalidGrant("Unknown, expired or revoked refresh token");
         }
         // RFC 6749 section 6: the new refresh token keeps the scope of the old one, whatever the access token got.
-        return issueUserTokens(client, current.resourceOwnerId, scopes, granted, current.familyId, current.pkce, now);
+        return issueUserTokens(client, current.resourceOwnerId, scopes, granted, current.familyId, current.pkce,
+                CompositeTokenFeed.Origin.REFRESH, now);
     }
 
     private TokenReplayException refreshReplayed(OAuthRefreshToken token, Instant now) {
@@ -198,8 +229,10 @@ public class OAuthTokenIssuer {
         return target;
     }
 
+    /** @param origin how it came to be, for the feed of composite tokens (a token with {@code user:<id>}) */
     private IssuedTokens issueUserTokens(OAuthApplication client, Long resourceOwnerId, Set<String> accessScopes,
-                                         Set<String> refreshScopes, String familyId, boolean pkce, Instant now) {
+                                         Set<String> refreshScopes, String familyId, boolean pkce,
+                                         CompositeTokenFeed.Origin origin, Instant now) {
         String scope = OAuthScopes.format(accessScopes);
         // A user token is for the instance API, whose public URL is the issuer.
         AccessTokenMinter.AccessToken access = minter.mint(client, String.valueOf(resourceOwnerId), config.issuer(),
@@ -215,6 +248,8 @@ public class OAuthTokenIssuer {
         refresh.createdAt = now;
         refresh.expiresAt = now.plus(config.oauth().refreshTokenLifetime());
         refresh.persist();
+        // Last: it holds the feed's id counter until the commit.
+        feed.recordIfComposite(client, resourceOwnerId, accessScopes, access.jti(), origin, now);
         return new IssuedTokens(access.token(), lifetimeSeconds(access), refreshToken, scope, now);
     }
 
