@@ -147,6 +147,27 @@ class CallerAuthenticationTest {
     }
 
     @Test
+    void aCorrectlySignedTokenIssuedToAnotherClientIsRefused() {
+        // what token-service gives any confidential application asking for audience=model-adapter (issue 12 #2)
+        String token = TestTokens.valid(claims -> {
+            claims.setStringClaim("client_id", "reporting-app");
+            claims.setSubject("reporting-app");
+        });
+        callWith("Bearer " + token).statusCode(403)
+                .header("WWW-Authenticate", "Bearer error=\"insufficient_scope\"")
+                .body("error", equalTo("invalid_token"))
+                .body("message", equalTo("the bearer token was issued to client 'reporting-app', which may not call "
+                        + "model-adapter (enclave.adapter.allowed-clients)"));
+        assertThat(SimulatedModelServer.simulator.recordedRequests()).isEmpty();
+    }
+
+    @Test
+    void aTokenThatNamesNoClientIsRefused() {
+        refused("Bearer " + TestTokens.valid(claims -> claims.unsetClaim("client_id")),
+                "the bearer token names no client (client_id)");
+    }
+
+    @Test
     void aRevokedTokenIsRefusedFromThePollOnAndWhileTokenServiceIsDown() {
         String jti = UUID.randomUUID().toString();
         String token = TestTokens.valid(claims -> claims.setJwtId(jti));

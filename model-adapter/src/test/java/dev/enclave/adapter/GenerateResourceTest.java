@@ -115,18 +115,23 @@ class GenerateResourceTest {
     }
 
     @Test
-    void slowModelTimesOut() {
+    void slowModelTimesOut() throws InterruptedException {
+        long sent = System.nanoTime();
         SimulatedModelServer.simulator.setLatencyMs(5_000);
         call("/v1/completions", Map.of("model", model(SimulatedModelServer.API_KEY), "prompt", "x"))
                 .then().statusCode(504).body("error", equalTo("model_server_timeout"));
+        SimulatedModelServer.outlast(sent, 5_000);
     }
 
     @Test
-    void callersDeadlineShortensTheReadTimeout() {
+    void callersDeadlineLessTheMarginShortensTheReadTimeout() throws InterruptedException {
+        long sent = System.nanoTime();
         SimulatedModelServer.simulator.setLatencyMs(1_000);
+        // 250 ms less enclave.adapter.timeout-margin (100 ms): the adapter answers before its caller gives up
         call("/v1/completions", Map.of("model", model(SimulatedModelServer.API_KEY), "prompt", "x", "timeout_ms", 250))
                 .then().statusCode(504).body("error", equalTo("model_server_timeout"))
-                .body("message", containsString("did not answer within 0.25 s"));
+                .body("message", containsString("did not answer within 0.15 s"));
+        SimulatedModelServer.outlast(sent, 1_000);
     }
 
     @Test

@@ -100,11 +100,14 @@ class MistralProviderTest {
     }
 
     @Test
-    void timeoutsAndDroppedConnections() {
+    void timeoutsAndDroppedConnections() throws InterruptedException {
+        long sent = System.nanoTime();
         SimulatedModelServer.mistral.setLatencyMs(1_500);
         call("/v1/completions", Map.of("model", model("codestral-latest", SimulatedModelServer.API_KEY),
                 "prompt", "x", "timeout_ms", 500)).then().statusCode(504).body("error", equalTo("model_server_timeout"));
         SimulatedModelServer.mistral.setLatencyMs(0);
+        // the abandoned request would take the drop when it wakes
+        SimulatedModelServer.outlast(sent, 1_500);
         SimulatedModelServer.mistral.faults().dropNext(1);
         call("/v1/completions", Map.of("model", model("codestral-latest", SimulatedModelServer.API_KEY),
                 "prompt", "x")).then().statusCode(502).body("error", equalTo("model_server_unreachable"));

@@ -64,6 +64,18 @@ public class SimulatedModelServer implements QuarkusTestResourceLifecycleManager
         }
     }
 
+    /**
+     * Waits until a request sent at {@code sentNanos} to a simulator with this latency has woken up.
+     * A request the adapter gave up on (a timeout) still sleeps in the simulator, and when it wakes
+     * it takes whatever fault is pending: the next test's, on a busy machine.
+     */
+    static void outlast(long sentNanos, long latencyMs) throws InterruptedException {
+        long left = sentNanos + java.time.Duration.ofMillis(latencyMs + 500).toNanos() - System.nanoTime();
+        if (left > 0) {
+            Thread.sleep(left / 1_000_000 + 1);
+        }
+    }
+
     @Override
     public void stop() {
         for (ModelSimulator server : new ModelSimulator[] {simulator, mistral, anthropic, azure, bedrock}) {

@@ -369,14 +369,17 @@ class StreamingTest {
 
     @Test
     void aModelThatDoesNotStartWithinTheTimeoutIs504AndItsConnectionIsClosed() throws Exception {
-        SimulatedModelServer.simulator.setLatencyMs(1_000);
+        // the budget leaves time to send the request even on a busy machine (the model must have it to
+        // notice the closed connection), and the model takes longer than the budget to start
+        SimulatedModelServer.simulator.setLatencyMs(2_000);
         Map<String, Object> model = model("openai_compatible", SimulatedModelServer.simulator.baseUrl(),
                 SimulatedModelServer.MODEL, SimulatedModelServer.API_KEY);
         given().contentType(ContentType.JSON)
-                .body(Map.of("model", model, "prompt", "x", "stream", true, "timeout_ms", 300))
+                .body(Map.of("model", model, "prompt", "x", "stream", true, "timeout_ms", 900))
                 .post("/v1/completions").then().statusCode(504)
                 .body("error", equalTo("model_server_timeout"))
-                .body("message", containsString("did not answer within 0.30 s"));
+                // timeout_ms less enclave.adapter.timeout-margin (100 ms)
+                .body("message", containsString("did not answer within 0.80 s"));
 
         // after its latency the simulator starts the stream and finds the connection closed; waiting
         // for that also keeps the abandoned request from taking the next test's faults

@@ -9,10 +9,15 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 
+import io.restassured.RestAssured;
+
 import static dev.enclave.adapter.GatewayCaller.given;
 import static org.hamcrest.Matchers.equalTo;
 
-/** With token-service unreachable before its keys were ever fetched, calls end in a clear 503. */
+/**
+ * With token-service unreachable before its keys were ever fetched, calls end in a clear 503 and
+ * the adapter is not ready.
+ */
 @QuarkusTest
 @QuarkusTestResource(SimulatedModelServer.class)
 @QuarkusTestResource(FakeTokenService.class)
@@ -34,5 +39,15 @@ class TokenServiceDownTest {
                 .body("error", equalTo("token_keys_unavailable"))
                 .body("message", equalTo("cannot verify the bearer token: token-service's keys cannot be fetched "
                         + "(enclave.adapter.token-service-url)"));
+    }
+
+    @Test
+    void notReadyWithoutVerificationKeysWhileStillAlive() {
+        RestAssured.get("/q/health/ready").then().statusCode(503)
+                .body("status", equalTo("DOWN"))
+                .body("checks.find { it.name == 'verification-keys' }.status", equalTo("DOWN"))
+                // the breakers are data, they do not decide readiness
+                .body("checks.find { it.name == 'model-servers' }.status", equalTo("UP"));
+        RestAssured.get("/q/health/live").then().statusCode(200);
     }
 }

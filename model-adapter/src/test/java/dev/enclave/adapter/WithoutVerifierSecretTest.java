@@ -15,8 +15,15 @@ import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static dev.enclave.adapter.GatewayCaller.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
 
-/** Without the verifier client's secret nothing is polled, and valid tokens still work. */
+/**
+ * Outside the prod profile (local runs, tests) the verifier client's secret may be left unset: then
+ * nothing is polled, valid tokens still work, and the health data says that revocations are not
+ * checked. In the prod profile the adapter refuses to start without it
+ * ({@link VerifierSecretRequiredInProdTest}).
+ */
 @QuarkusTest
 @QuarkusTestResource(SimulatedModelServer.class)
 @QuarkusTestResource(FakeTokenService.class)
@@ -44,5 +51,9 @@ class WithoutVerifierSecretTest {
                 "api_key", SimulatedModelServer.API_KEY);
         given().contentType(ContentType.JSON).body(Map.of("model", model, "prompt", "x"))
                 .post("/v1/completions").then().statusCode(200);
+        io.restassured.RestAssured.get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'revocation-list' }.data.polled", equalTo(false))
+                .body("checks.find { it.name == 'revocation-list' }.data.note",
+                        containsString("revocations are not checked"));
     }
 }

@@ -16,8 +16,38 @@ public interface AdapterConfig {
     /** Time to open a connection to a model server. */
     Duration connectTimeout();
 
-    /** Time a model server has to answer completely (a streamed answer: to finish its stream). */
+    /**
+     * Time a model server has to answer completely (a streamed answer: to finish its stream). Also
+     * the cap of a caller's deadline ({@code X-Enclave-Timeout-Ms}, {@code timeout_ms}).
+     */
     Duration readTimeout();
+
+    /**
+     * Taken off the caller's deadline for the model call, so that the adapter times out, and still
+     * answers, before its caller gives up.
+     */
+    @WithDefault("100ms")
+    Duration timeoutMargin();
+
+    /** Fault tolerance of the calls to model servers, per model endpoint. */
+    ModelServer modelServer();
+
+    /**
+     * OAuth clients whose access tokens may call the API (the token's {@code client_id} claim):
+     * ai-gateway's client-credentials client.
+     */
+    @WithDefault("ai-gateway")
+    List<String> allowedClients();
+
+    /**
+     * Once the last successful revocation poll is older than this, tokens are refused (503
+     * {@code revocation_list_stale}) rather than honoured with a list that may miss revocations.
+     */
+    @WithDefault("60s")
+    Duration revocationMaxStaleness();
+
+    /** Retries of the first fetch of token-service's verification keys, while the adapter is not ready. */
+    Keys keys();
 
     /**
      * The most of a model server's answer held in memory: a whole answer's body, an error body, or
@@ -75,6 +105,71 @@ public interface AdapterConfig {
          * (token-service's {@code enclave.token.oauth.verifier-client.secret} must be the same).
          */
         Optional<String> secret();
+    }
+
+    interface ModelServer {
+
+        CircuitBreaker circuitBreaker();
+
+        Bulkhead bulkhead();
+
+        /**
+         * Wait before the one retry of a connection the model server refused (nothing was sent yet).
+         */
+        @WithDefault("100ms")
+        Duration connectRetryDelay();
+
+        /**
+         * Most model endpoints whose breaker and bulkhead are kept; beyond it the least recently used
+         * one without a call in flight is dropped.
+         */
+        @WithDefault("1000")
+        int maxTracked();
+
+        /** An endpoint's breaker and bulkhead unused this long, with no call in flight, are dropped. */
+        @WithDefault("30m")
+        Duration idleEviction();
+    }
+
+    interface CircuitBreaker {
+
+        /** Calls in the rolling window the failure ratio is computed over. */
+        @WithDefault("20")
+        int requestVolumeThreshold();
+
+        /** Failed share of the window at which the breaker opens. */
+        @WithDefault("0.5")
+        double failureRatio();
+
+        /** How long an open breaker refuses calls before it lets a probe through. */
+        @WithDefault("10s")
+        Duration delay();
+
+        /** Successful probes that close a half-open breaker. */
+        @WithDefault("1")
+        int successThreshold();
+    }
+
+    interface Bulkhead {
+
+        /** Calls (streams until they end) in flight to one model endpoint. */
+        @WithDefault("64")
+        int limit();
+
+        /** Calls waiting for a slot (within their deadline) before further ones are refused. */
+        @WithDefault("16")
+        int queueSize();
+    }
+
+    interface Keys {
+
+        /** First wait before fetching token-service's keys again after a failure. */
+        @WithDefault("1s")
+        Duration retryInitialDelay();
+
+        /** The wait doubles after each failure, up to this. */
+        @WithDefault("30s")
+        Duration retryMaxDelay();
     }
 
     interface Bedrock {

@@ -6,6 +6,8 @@ import io.netty.channel.ConnectTimeoutException;
 import io.quarkus.runtime.Startup;
 import io.quarkus.tls.TlsConfiguration;
 import io.quarkus.tls.TlsConfigurationRegistry;
+import dev.enclave.adapter.service.Deadline;
+import io.smallrye.faulttolerance.api.Guard;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
@@ -21,6 +23,8 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.util.TypeLiteral;
+import org.jboss.logging.Logger;
 
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -28,6 +32,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -52,6 +57,9 @@ public class EgressHttpClient {
 
     /** Pooled connections per (checked address, host); room for the 32-connection benchmark and then some. */
     private static final int MAX_CONNECTIONS_PER_SERVER = 64;
+    private static final Logger LOG = Logger.getLogger(EgressHttpClient.class);
+    private static final TypeLiteral<Uni<HttpClientRequest>> CONNECTION = new TypeLiteral<>() {
+    };
 
     private final Vertx vertx;
     private final HttpClient http;
@@ -64,11 +72,28 @@ public class EgressHttpClient {
     private final Context context;
     private final EgressGuard guard;
     private final Duration connectTimeout;
+    /**
+     * One retry when the model server refused the connection: nothing was sent, so the request
+     * cannot have run twice. Never once the request went out.
+     */
+    private final Guard connectRetry;
 
     public EgressHttpClient(Vertx vertx, EgressGuard guard, AdapterConfig config, TlsConfigurationRegistry tls) {
         this.vertx = vertx;
         this.guard = guard;
         this.connectTimeout = config.connectTimeout();
+        this.connectRetry = Guard.create()
+                .withDescription("model server connection")
+                .withRetry()
+                    .maxRetries(1)
+                    .delay(config.modelServer().connectRetryDelay().toMillis(), ChronoUnit.MILLIS)
+                    .whenException(EgressHttpClient::refused)
+                    .beforeRetry(failure -> LOG.infof("Model server refused the connection (%s); retrying once",
+                            failure.getMessage()))
+                    .done()
+                // the attempt is put back on the egress context by connect(); nothing here blocks
+                .withThreadOffload(false)
+                .build();
         HttpClientOptions options = new HttpClientOptions()
                 .setConnectTimeout((int) config.connectTimeout().toMillis())
                 .setKeepAlive(true)
@@ -110,8 +135,8 @@ public class EgressHttpClient {
      *         answer over the size cap
      */
     public Uni<ModelHttpResponse> post(ModelEndpoint endpoint, String pathAndQuery, Map<String, String> headers,
-                                       byte[] body, Duration timeout, long maxAnswerBytes) {
-        return open(endpoint, pathAndQuery, headers, body, timeout)
+                                       byte[] body, Deadline deadline, long maxAnswerBytes) {
+        return open(endpoint, pathAndQuery, headers, body, deadline)
                 .flatMap(stream -> collect(stream, maxAnswerBytes));
     }
 
@@ -121,7 +146,7 @@ public class EgressHttpClient {
      * {@link Uni} before then resets the connection.
      */
     public Uni<ModelStream> open(ModelEndpoint endpoint, String pathAndQuery, Map<String, String> headers,
-                                 byte[] body, Duration timeout) {
+                                 byte[] body, Deadline deadline) {
         String url = endpoint.url(pathAndQuery);
         RequestOptions request = new RequestOptions()
                 .setMethod(HttpMethod.POST)
@@ -133,7 +158,7 @@ public class EgressHttpClient {
                 .putHeader("Host", endpoint.authority());
         headers.forEach(request::putHeader);
         Uni<ModelStream> opened = Uni.createFrom().emitter(emitter ->
-                new Exchange(endpoint, request, Buffer.buffer(body), timeout, url).start(emitter));
+                new Exchange(endpoint, request, Buffer.buffer(body), deadline, url).start(emitter));
         return opened.flatMap(stream -> stream.status() / 100 == 3 ? redirected(stream) : Uni.createFrom().item(stream));
     }
 
@@ -219,6 +244,31 @@ public class EgressHttpClient {
         return cause.getClass().getSimpleName() + (message == null ? "" : " " + message);
     }
 
+    /**
+     * A connection the model server refused (it sent a reset to the connect): the request was not
+     * sent. A connect timeout is not retried: it already took the connect timeout.
+     */
+    static boolean refused(Throwable failure) {
+        return failure instanceof ConnectException && !(failure instanceof ConnectTimeoutException);
+    }
+
+    /** A connection for {@code options}, opened on the egress context; retried once when refused. */
+    private Future<HttpClientRequest> connect(RequestOptions options) {
+        Uni<HttpClientRequest> attempt = Uni.createFrom().emitter(emitter -> onContext(() ->
+                http.request(options).onComplete(result -> {
+                    if (result.succeeded()) {
+                        emitter.complete(result.result());
+                    } else {
+                        emitter.fail(result.cause());
+                    }
+                })));
+        io.vertx.core.Promise<HttpClientRequest> promise = io.vertx.core.Promise.promise();
+        connectRetry.get(() -> attempt, CONNECTION)
+                .subscribe().with(request -> onContext(() -> promise.complete(request)),
+                        failure -> onContext(() -> promise.fail(failure)));
+        return promise.future();
+    }
+
     static String seconds(Duration duration) {
         long millis = duration.toMillis();
         return millis % 1000 == 0 ? millis / 1000 + " s" : String.format(Locale.ROOT, "%.2f s", millis / 1000.0);
@@ -239,7 +289,7 @@ public class EgressHttpClient {
         private final ModelEndpoint endpoint;
         private final RequestOptions options;
         private final Buffer body;
-        private final Duration timeout;
+        private final Deadline deadline;
         private final String url;
         private UniEmitter<? super ModelStream> opening;
         private boolean opened;
@@ -254,11 +304,11 @@ public class EgressHttpClient {
         /** A failure that came before anyone was reading. */
         private ModelCallException pendingFailure;
 
-        Exchange(ModelEndpoint endpoint, RequestOptions options, Buffer body, Duration timeout, String url) {
+        Exchange(ModelEndpoint endpoint, RequestOptions options, Buffer body, Deadline deadline, String url) {
             this.endpoint = endpoint;
             this.options = options;
             this.body = body;
-            this.timeout = timeout;
+            this.deadline = deadline;
             this.url = url;
         }
 
@@ -271,7 +321,8 @@ public class EgressHttpClient {
                 }
             }));
             onContext(() -> {
-                timer = vertx.setTimer(Math.max(1, timeout.toMillis()), id -> timedOut());
+                // the time left of the call's deadline (time spent queued in the bulkhead is gone)
+                timer = vertx.setTimer(Math.max(1, deadline.remaining().toMillis()), id -> timedOut());
                 admit(endpoint)
                         .compose(address -> {
                             if (closed) {
@@ -279,7 +330,7 @@ public class EgressHttpClient {
                             }
                             options.setServer(SocketAddress.inetSocketAddress(
                                     new InetSocketAddress(address, endpoint.port())));
-                            return http.request(options);
+                            return connect(options);
                         })
                         .compose(sending -> {
                             request = sending;
@@ -329,7 +380,7 @@ public class EgressHttpClient {
                 return;
             }
             ModelCallException e = new ModelCallException(ModelCallException.Kind.TIMEOUT, null,
-                    "model server at " + url + " did not answer within " + seconds(timeout));
+                    "model server at " + url + " did not answer within " + seconds(deadline.budget()));
             // close the connection, so the model server stops working for nobody
             close();
             if (!opened) {

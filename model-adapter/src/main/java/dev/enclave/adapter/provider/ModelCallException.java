@@ -13,16 +13,31 @@ public class ModelCallException extends RuntimeException {
         /** The request cannot be sent as it is (bad endpoint, unsupported provider). */
         INVALID_REQUEST,
         /** The endpoint resolves (or redirects) outside the networks model calls may reach. */
-        EGRESS_DENIED
+        EGRESS_DENIED,
+        /** Not sent: this model endpoint's circuit breaker is open after repeated failures. */
+        CIRCUIT_OPEN,
+        /** Not sent: too many calls are in flight to this model endpoint (its bulkhead is full). */
+        BUSY
     }
 
     private final Kind kind;
     private final Integer modelStatus;
+    /** For {@code CIRCUIT_OPEN}: seconds until the breaker lets a call through again; else null. */
+    private final Long retryAfterSeconds;
 
     public ModelCallException(Kind kind, Integer modelStatus, String message) {
+        this(kind, modelStatus, message, null);
+    }
+
+    public ModelCallException(Kind kind, Integer modelStatus, String message, Long retryAfterSeconds) {
         super(message);
         this.kind = kind;
         this.modelStatus = modelStatus;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    public Long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     public Kind kind() {

@@ -3,11 +3,14 @@ package dev.enclave.adapter.rest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enclave.adapter.provider.ModelCallException;
+import dev.enclave.adapter.service.Deadline;
 import dev.enclave.adapter.service.ModelCallService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -35,6 +38,8 @@ import java.util.Map;
 public class GenerateResource {
 
     static final String NDJSON = "application/x-ndjson";
+    /** The caller's remaining budget in milliseconds when it sent the request (the deadline contract). */
+    public static final String TIMEOUT_HEADER = "X-Enclave-Timeout-Ms";
 
     private final ModelCallService models;
     private final ObjectMapper json;
@@ -46,34 +51,66 @@ public class GenerateResource {
 
     @POST
     @Path("/completions")
-    public Multi<String> completions(AdapterWire.GenerateRequest request) {
-        return call(request);
+    public Multi<byte[]> completions(AdapterWire.GenerateRequest request, @HeaderParam(TIMEOUT_HEADER) String budget,
+                                     RoutingContext routing) {
+        return call(request, budget, routing);
     }
 
     @POST
     @Path("/chat/completions")
-    public Multi<String> chat(AdapterWire.GenerateRequest request) {
-        return call(request);
+    public Multi<byte[]> chat(AdapterWire.GenerateRequest request, @HeaderParam(TIMEOUT_HEADER) String budget,
+                              RoutingContext routing) {
+        return call(request, budget, routing);
     }
 
-    private Multi<String> call(AdapterWire.GenerateRequest request) {
+    /*
+     * Bytes, not Strings: Quarkus REST gives a Multi<String> without @Produces the type text/plain
+     * and answers 406 to ai-gateway's Accept: application/json; a byte[] body is written as it is
+     * for any Accept, under the Content-Type set below.
+     */
+    private Multi<byte[]> call(AdapterWire.GenerateRequest request, String budget, RoutingContext routing) {
+        // the caller's budget counts from the request's arrival, before its token was verified
+        Long arrival = routing.get(RequestIdFilter.ARRIVAL);
+        // a malformed header is thrown here, before anything started, and answered by map() as a 422
+        Deadline deadline = models.deadline(arrival == null ? System.nanoTime() : arrival, millis(budget), request);
         // this request's context: answers are delivered here, where the log context has the request id
         Context caller = Vertx.currentContext();
         Object id = MDC.get("requestId");
         String requestId = id == null ? null : id.toString();
         if (request != null && Boolean.TRUE.equals(request.stream())) {
-            return RestMulti.fromUniResponse(models.stream(request, caller, requestId),
-                    lines -> Multi.createFrom().publisher(lines),
+            return RestMulti.fromUniResponse(models.stream(request, caller, requestId, deadline),
+                    lines -> Multi.createFrom().publisher(lines).map(GenerateResource::utf8),
                     lines -> headers(NDJSON, requestId), lines -> 200);
         }
-        Uni<String> answer = models.generate(request, caller).map(this::serialized);
+        Uni<byte[]> answer = models.generate(request, caller, deadline).map(this::serialized);
         return RestMulti.fromUniResponse(answer, body -> Multi.createFrom().item(body),
                 body -> headers(MediaType.APPLICATION_JSON, requestId), body -> 200);
     }
 
-    private String serialized(AdapterWire.GenerateResponse response) {
+    /** {@code X-Enclave-Timeout-Ms}: absent, or a positive whole number of milliseconds. */
+    private static Long millis(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
         try {
-            return json.writeValueAsString(response);
+            long value = Long.parseLong(header.strip());
+            if (value >= 1) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new ModelCallException(ModelCallException.Kind.INVALID_REQUEST, null,
+                TIMEOUT_HEADER + " must be a positive whole number of milliseconds");
+    }
+
+    private static byte[] utf8(String line) {
+        return line.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private byte[] serialized(AdapterWire.GenerateResponse response) {
+        try {
+            return json.writeValueAsBytes(response);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("answers are plain records", e);
         }
@@ -92,6 +129,8 @@ public class GenerateResource {
             case EGRESS_DENIED -> 403;
             case MODEL_SERVER_ERROR, UNREACHABLE -> 502;
             case TIMEOUT -> 504;
+            // the model server is what is unavailable; model_server_* tells ai-gateway so (its 421)
+            case CIRCUIT_OPEN, BUSY -> 503;
         };
         String error = switch (e.kind()) {
             case INVALID_REQUEST -> "invalid_request";
@@ -99,8 +138,14 @@ public class GenerateResource {
             case MODEL_SERVER_ERROR -> "model_server_error";
             case UNREACHABLE -> "model_server_unreachable";
             case TIMEOUT -> "model_server_timeout";
+            case CIRCUIT_OPEN -> "model_server_circuit_open";
+            case BUSY -> "model_server_busy";
         };
-        return Response.status(status).type(MediaType.APPLICATION_JSON)
-                .entity(new AdapterWire.ErrorBody(error, e.getMessage(), e.modelStatus())).build();
+        Response.ResponseBuilder answer = Response.status(status).type(MediaType.APPLICATION_JSON)
+                .entity(new AdapterWire.ErrorBody(error, e.getMessage(), e.modelStatus()));
+        if (e.retryAfterSeconds() != null) {
+            answer.header("Retry-After", e.retryAfterSeconds());
+        }
+        return answer.build();
     }
 }

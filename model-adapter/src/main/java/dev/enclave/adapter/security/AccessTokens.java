@@ -3,6 +3,7 @@ package dev.enclave.adapter.security;
 import io.quarkus.oidc.AccessTokenCredential;
 import io.quarkus.oidc.OIDCException;
 import io.quarkus.oidc.TenantIdentityProvider;
+import dev.enclave.adapter.config.AdapterConfig;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.jwt.JsonWebToken;
@@ -12,10 +13,14 @@ import org.jose4j.jwt.consumer.InvalidJwtException;
 import org.jose4j.jwx.JsonWebStructure;
 import org.jose4j.lang.JoseException;
 
+import java.util.Set;
+
 /**
  * Client-credentials access tokens from token-service: RS256 JWTs verified by quarkus-oidc against
  * token-service's published keys (signature, issuer, {@code aud} = model-adapter, expiry), then
- * required to be access tokens ({@code typ} at+jwt) with a {@code jti} that is not revoked.
+ * required to be access tokens ({@code typ} at+jwt) issued to an allowed client
+ * ({@code client_id}, {@code enclave.adapter.allowed-clients}: ai-gateway), with a {@code jti} that
+ * is not revoked, checked against a revocation list that is not stale.
  */
 @ApplicationScoped
 public class AccessTokens {
@@ -30,6 +35,23 @@ public class AccessTokens {
         }
     }
 
+    /**
+     * A genuine token for model-adapter, but issued to a client that may not call it: which client
+     * it is, is known (so not 401: another token of the same client would not help).
+     */
+    public static class ClientNotAllowedException extends RuntimeException {
+        ClientNotAllowedException(String message) {
+            super(message);
+        }
+    }
+
+    /** The revocation list is older than {@code enclave.adapter.revocation-max-staleness}: no token is honoured. */
+    public static class RevocationListStaleException extends RuntimeException {
+        RevocationListStaleException(String message) {
+            super(message);
+        }
+    }
+
     /** No token can be verified: token-service's keys have not been fetched and cannot be now. */
     public static class KeysUnavailableException extends RuntimeException {
         KeysUnavailableException(String message) {
@@ -39,10 +61,13 @@ public class AccessTokens {
 
     private final TenantIdentityProvider verifier;
     private final RevokedAccessTokens revoked;
+    private final Set<String> allowedClients;
 
-    public AccessTokens(TenantIdentityProvider verifier, RevokedAccessTokens revoked) {
+    public AccessTokens(TenantIdentityProvider verifier, RevokedAccessTokens revoked, AdapterConfig config) {
         this.verifier = verifier;
         this.revoked = revoked;
+        this.allowedClients = Set.copyOf(config.allowedClients().stream().map(String::strip)
+                .filter(client -> !client.isEmpty()).toList());
     }
 
     /**
@@ -61,15 +86,38 @@ public class AccessTokens {
                         throw new InvalidTokenException(
                                 "the bearer token is not an access token (typ must be at+jwt)");
                     }
+                    // RFC 9068 section 2.2: the client the token was issued to; token-service sets it on every
+                    // access token (sub is the client too for client_credentials, but a user for other grants)
+                    Object client = jwt.getClaim("client_id");
+                    if (!(client instanceof String clientId) || clientId.isBlank()) {
+                        throw new InvalidTokenException("the bearer token names no client (client_id)");
+                    }
+                    if (!allowedClients.contains(clientId)) {
+                        LOG.warnf("Refused a token issued to client '%s': only %s may call model-adapter "
+                                + "(enclave.adapter.allowed-clients)", shown(clientId), allowedClients);
+                        throw new ClientNotAllowedException("the bearer token was issued to client '" + shown(clientId)
+                                + "', which may not call model-adapter (enclave.adapter.allowed-clients)");
+                    }
                     if (jwt.getTokenID() == null) {
                         // without a jti a revocation could never reach it
                         throw new InvalidTokenException("the bearer token has no jti");
+                    }
+                    String stale = revoked.staleness();
+                    if (stale != null) {
+                        // fail closed: a token revoked meanwhile would not be known here
+                        throw new RevocationListStaleException(stale);
                     }
                     if (revoked.isRevoked(jwt.getTokenID())) {
                         throw new InvalidTokenException("the bearer token has been revoked");
                     }
                 })
                 .replaceWithVoid();
+    }
+
+    /** A client id as it may be shown: short, printable (it came from a signed token, but still from outside). */
+    private static String shown(String clientId) {
+        String cut = clientId.length() > 64 ? clientId.substring(0, 64) + "…" : clientId;
+        return cut.replaceAll("[^\\x20-\\x7e…]", "?");
     }
 
     /** Checks the header's {@code typ}, read once the signature is verified: it is the one token-service set. */

@@ -61,6 +61,15 @@ public class CallerAuthenticationFilter {
                 .map(ok -> (Response) null)
                 .onFailure(AccessTokens.InvalidTokenException.class)
                 .recoverWithItem(e -> unauthorized("Bearer error=\"invalid_token\"", e.getMessage()))
+                // a genuine token of a client that may not call: RFC 6750's insufficient_scope is a 403; the body's
+                // error stays invalid_token, which ai-gateway reads as "model-adapter refused this gateway"
+                .onFailure(AccessTokens.ClientNotAllowedException.class)
+                .recoverWithItem(e -> Response.fromResponse(error(Response.Status.FORBIDDEN, "invalid_token",
+                        e.getMessage())).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"insufficient_scope\"")
+                        .build())
+                .onFailure(AccessTokens.RevocationListStaleException.class)
+                .recoverWithItem(e -> error(Response.Status.SERVICE_UNAVAILABLE, "revocation_list_stale",
+                        e.getMessage()))
                 .onFailure(AccessTokens.KeysUnavailableException.class)
                 .recoverWithItem(e -> error(Response.Status.SERVICE_UNAVAILABLE, "token_keys_unavailable",
                         e.getMessage()));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enclave.adapter.config.AdapterConfig;
 import dev.enclave.adapter.egress.EgressHttpClient;
+import dev.enclave.adapter.fault.ModelServerGuards;
 import dev.enclave.adapter.egress.ModelEndpoint;
 import dev.enclave.adapter.egress.ModelHttpResponse;
 import dev.enclave.adapter.provider.ModelCallException;
@@ -41,36 +42,60 @@ public class ModelCallService {
     private final Map<String, ModelProvider> providers;
     private final EgressHttpClient http;
     private final ObjectMapper json;
+    private final ModelServerGuards guards;
     private final Duration readTimeout;
+    private final Duration margin;
     private final long maxAnswerBytes;
     /** A stream's line or frame cap: the answer cap, within what an array index can address. */
     private final int maxLineBytes;
 
     public ModelCallService(@All List<ModelProvider> providers, EgressHttpClient http, ObjectMapper json,
-                            AdapterConfig config) {
+                            AdapterConfig config, ModelServerGuards guards) {
         this.providers = providers.stream()
                 .collect(Collectors.toMap(ModelProvider::name, Function.identity(), (a, b) -> a, TreeMap::new));
         this.http = http;
         this.json = json;
+        this.guards = guards;
         this.readTimeout = config.readTimeout();
+        this.margin = config.timeoutMargin();
         this.maxAnswerBytes = config.maxAnswerBytes().asLongValue();
         this.maxLineBytes = (int) Math.min(maxAnswerBytes, Integer.MAX_VALUE - 8);
     }
 
     /**
-     * One call whose whole answer is collected (at most {@code enclave.adapter.max-answer-bytes}).
+     * One call whose whole answer is collected (at most {@code enclave.adapter.max-answer-bytes}),
+     * through the model endpoint's circuit breaker and bulkhead.
      *
-     * @param caller the context the answer is delivered on (the request's), or null for any thread
+     * @param caller   the context the answer is delivered on (the request's), or null for any thread
+     * @param deadline when the call must be over ({@link #deadline})
      * @return the answer, or a failure with a {@link ModelCallException}
      */
-    public Uni<AdapterWire.GenerateResponse> generate(AdapterWire.GenerateRequest request, Context caller) {
+    public Uni<AdapterWire.GenerateResponse> generate(AdapterWire.GenerateRequest request, Context caller,
+                                                      Deadline deadline) {
         return Uni.createFrom().deferred(() -> {
             Prepared call = prepare(request, false);
-            return http.post(call.endpoint(), call.call().pathAndQuery(), call.call().headers(), call.call().body(),
-                            timeout(request), maxAnswerBytes)
-                    .emitOn(executor(caller))
-                    .map(response -> answer(call, request, response));
+            // the answer is read inside the guarded call, so that a malformed one counts for the breaker
+            return guards.call(call.endpoint(), deadline, true, lease ->
+                            http.post(call.endpoint(), call.call().pathAndQuery(), call.call().headers(),
+                                            call.call().body(), deadline, maxAnswerBytes)
+                                    .map(response -> answer(call, request, response)))
+                    .emitOn(executor(caller));
         });
+    }
+
+    /** Without a request's deadline: the read timeout from now. */
+    public Uni<AdapterWire.GenerateResponse> generate(AdapterWire.GenerateRequest request, Context caller) {
+        return generate(request, caller, deadline(System.nanoTime(), null, request));
+    }
+
+    /**
+     * The call's deadline: the caller's budget ({@code X-Enclave-Timeout-Ms}, or the body's
+     * {@code timeout_ms} when smaller) from the request's arrival, less {@code enclave.adapter.timeout-margin},
+     * capped by the read timeout.
+     */
+    public Deadline deadline(long arrivalNanos, Long headerMillis, AdapterWire.GenerateRequest request) {
+        return Deadline.of(arrivalNanos, headerMillis, request == null ? null : request.timeoutMs(), readTimeout,
+                margin);
     }
 
     /**
@@ -81,25 +106,34 @@ public class ModelCallService {
      *
      * @param requestId the id failures after the 200 are logged with
      */
-    public Uni<Flow.Publisher<String>> stream(AdapterWire.GenerateRequest request, Context caller, String requestId) {
+    public Uni<Flow.Publisher<String>> stream(AdapterWire.GenerateRequest request, Context caller, String requestId,
+                                              Deadline deadline) {
         return Uni.createFrom().deferred(() -> {
             Prepared call = prepare(request, true);
             Executor onCaller = executor(caller);
-            return http.open(call.endpoint(), call.call().pathAndQuery(), call.call().headers(), call.call().body(),
-                            timeout(request))
-                    .emitOn(onCaller)
-                    .flatMap(stream -> {
-                        if (stream.status() / 100 == 2) {
-                            return Uni.createFrom().<Flow.Publisher<String>>item(new NdjsonEventStream(stream,
-                                    sink -> call.provider().streamParser(request, sink, maxLineBytes), json, caller,
-                                    requestId, request.model().identifier(),
-                                    text -> withoutSecrets(text, request.model().apiKey())));
-                        }
-                        return http.collect(stream, maxAnswerBytes)
-                                .emitOn(onCaller)
-                                .map(response -> refused(call, request, response));
-                    });
+            // the stream holds its bulkhead slot until it ends: the lease goes with it
+            return guards.<Flow.Publisher<String>>call(call.endpoint(), deadline, false, lease ->
+                            http.open(call.endpoint(), call.call().pathAndQuery(), call.call().headers(),
+                                            call.call().body(), deadline)
+                                    .flatMap(stream -> {
+                                        if (stream.status() / 100 == 2) {
+                                            return Uni.createFrom().<Flow.Publisher<String>>item(
+                                                    new NdjsonEventStream(stream, sink -> call.provider()
+                                                            .streamParser(request, sink, maxLineBytes), json, caller,
+                                                            requestId, request.model().identifier(),
+                                                            text -> withoutSecrets(text, request.model().apiKey()),
+                                                            lease::end));
+                                        }
+                                        return http.collect(stream, maxAnswerBytes)
+                                                .map(response -> refused(call, request, response));
+                                    }))
+                    .emitOn(onCaller);
         });
+    }
+
+    /** Without a request's deadline: the read timeout from now. */
+    public Uni<Flow.Publisher<String>> stream(AdapterWire.GenerateRequest request, Context caller, String requestId) {
+        return stream(request, caller, requestId, deadline(System.nanoTime(), null, request));
     }
 
     private record Prepared(ModelProvider provider, ModelEndpoint endpoint, ProviderCall call, String url) {
@@ -149,15 +183,6 @@ public class ModelCallService {
     /** Runs continuations on the caller's context, where its request's log context (the request id) lives. */
     private static Executor executor(Context caller) {
         return caller == null ? Runnable::run : task -> caller.runOnContext(ignored -> task.run());
-    }
-
-    /** The caller's own deadline when it is shorter than the read timeout. */
-    private Duration timeout(AdapterWire.GenerateRequest request) {
-        if (request.timeoutMs() == null) {
-            return readTimeout;
-        }
-        Duration asked = Duration.ofMillis(request.timeoutMs());
-        return asked.compareTo(readTimeout) < 0 ? asked : readTimeout;
     }
 
     /**

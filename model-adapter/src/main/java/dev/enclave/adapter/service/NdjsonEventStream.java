@@ -16,8 +16,10 @@ import org.jboss.logging.MDC;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
@@ -47,6 +49,9 @@ final class NdjsonEventStream implements Flow.Publisher<String> {
     private final String requestId;
     private final String fallbackModel;
     private final UnaryOperator<String> redact;
+    /** Told once how the stream ended (null: finished, or the caller went away), e.g. to free its bulkhead slot. */
+    private final Consumer<Throwable> onEnd;
+    private final AtomicBoolean over = new AtomicBoolean();
 
     private final Queue<String> lines = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
@@ -68,6 +73,17 @@ final class NdjsonEventStream implements Flow.Publisher<String> {
      */
     NdjsonEventStream(ModelStream source, Function<StreamParser.Sink, StreamParser> parsers, ObjectMapper json,
                       Context caller, String requestId, String fallbackModel, UnaryOperator<String> redact) {
+        this(source, parsers, json, caller, requestId, fallbackModel, redact, failure -> { });
+    }
+
+    /**
+     * @param onEnd told once when the stream is over: null when the model finished or the caller
+     *              went away, the failure when the stream broke
+     */
+    NdjsonEventStream(ModelStream source, Function<StreamParser.Sink, StreamParser> parsers, ObjectMapper json,
+                      Context caller, String requestId, String fallbackModel, UnaryOperator<String> redact,
+                      Consumer<Throwable> onEnd) {
+        this.onEnd = onEnd;
         this.source = source;
         this.json = json;
         this.caller = caller;
@@ -85,6 +101,7 @@ final class NdjsonEventStream implements Flow.Publisher<String> {
                 queue(new AdapterWire.DoneEvent(outcome.finishReason(),
                         outcome.model() != null ? outcome.model() : fallbackModel, outcome.usage()));
                 ended = true;
+                over(null);
             }
         });
     }
@@ -124,6 +141,7 @@ final class NdjsonEventStream implements Flow.Publisher<String> {
                     // the caller went away: the model stops generating for nobody
                     source.cancel();
                     lines.clear();
+                    over(null);
                 }
             }
         });
@@ -178,8 +196,8 @@ final class NdjsonEventStream implements Flow.Publisher<String> {
     /** The stream broke after its 200 went out: an {@code error} line ends it, and the log says why. */
     private void broke(String error, String message) {
         String shown = redact.apply(message);
-        queue(new AdapterWire.ErrorEvent(error, shown));
-        ended = true;
+        // the log goes to the caller's context before the error line exists, so that it is written before
+        // the line can end the response
         onCaller(() -> {
             // the id is put here explicitly: this runs on an event loop after the request's filters are done
             Object previous = MDC.get("requestId");
@@ -194,7 +212,21 @@ final class NdjsonEventStream implements Flow.Publisher<String> {
                 }
             }
         });
+        queue(new AdapterWire.ErrorEvent(error, shown));
+        ended = true;
         deliver();
+        // the model endpoint's breaker counts the broken stream, and its bulkhead slot is free again
+        over(new ModelCallException(switch (error) {
+            case "model_server_timeout" -> ModelCallException.Kind.TIMEOUT;
+            case "model_server_unreachable" -> ModelCallException.Kind.UNREACHABLE;
+            default -> ModelCallException.Kind.MODEL_SERVER_ERROR;
+        }, null, shown));
+    }
+
+    private void over(Throwable failure) {
+        if (over.compareAndSet(false, true)) {
+            onEnd.accept(failure);
+        }
     }
 
     private void queue(Object event) {

@@ -68,6 +68,26 @@ class BedrockRegionTest {
             public Optional<String> tlsConfigurationName() {
                 return Optional.empty();
             }
+
+            public Duration timeoutMargin() {
+                return Duration.ofMillis(100);
+            }
+
+            public List<String> allowedClients() {
+                return List.of("ai-gateway");
+            }
+
+            public Duration revocationMaxStaleness() {
+                return Duration.ofSeconds(60);
+            }
+
+            public ModelServer modelServer() {
+                throw new UnsupportedOperationException("BedrockProvider does not read the fault-tolerance policy");
+            }
+
+            public Keys keys() {
+                throw new UnsupportedOperationException("BedrockProvider does not fetch keys");
+            }
         };
         return new BedrockProvider(new ObjectMapper(), config);
     }
