@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -30,7 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * error event, a dropped connection) and records what the gateway did (the call it sent, whether
  * it closed the connection early). Every other call is passed, byte for byte, to the WireMock
  * stubs of {@link FakeIssuerAndAdapter}, so that the tests of JSON answers keep stubbing and
- * verifying there. Each exchange ends with the connection ({@code Connection: close}).
+ * verifying there. Each exchange ends with the connection ({@code Connection: close}), except
+ * for a script that {@link Script#keepAlive() keeps it alive}.
  */
 final class FakeStreamingAdapter implements AutoCloseable {
 
@@ -82,21 +84,36 @@ final class FakeStreamingAdapter implements AutoCloseable {
     private void serve(Socket socket) {
         try (socket) {
             InputStream in = socket.getInputStream();
-            String head = readHead(in);
-            Map<String, String> headers = headers(head);
-            byte[] body = readBody(in, headers);
-            JsonNode call = parse(body);
-            Script script = call != null && call.path("stream").asBoolean(false)
-                    ? SCRIPTS.get(call.path("model").path("identifier").asText()) : null;
-            if (script == null) {
-                forward(socket, head, body);
-            } else {
-                script.run(socket, headers, new String(body, StandardCharsets.UTF_8));
+            boolean again = true;
+            while (again) {
+                String head;
+                try {
+                    head = readHead(in);
+                } catch (EOFException e) {
+                    // a kept-alive connection the gateway closed between two calls
+                    return;
+                }
+                connections.computeIfAbsent(socket, s -> new AtomicLong()).incrementAndGet();
+                Map<String, String> headers = headers(head);
+                byte[] body = readBody(in, headers);
+                JsonNode call = parse(body);
+                Script script = call != null && call.path("stream").asBoolean(false)
+                        ? SCRIPTS.get(call.path("model").path("identifier").asText()) : null;
+                if (script == null) {
+                    forward(socket, head, body);
+                    return;
+                }
+                again = script.run(socket, headers, new String(body, StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
             // the gateway went away: nothing to answer
+        } finally {
+            connections.remove(socket);
         }
     }
+
+    /** Calls served on each connection still open: more than one means the gateway reused it. */
+    final Map<Socket, AtomicLong> connections = new ConcurrentHashMap<>();
 
     private static JsonNode parse(byte[] body) {
         try {
@@ -134,6 +151,9 @@ final class FakeStreamingAdapter implements AutoCloseable {
         while (matched < 4) {
             int b = in.read();
             if (b < 0) {
+                if (head.size() == 0) {
+                    throw new EOFException("connection closed before a request");
+                }
                 throw new IOException("connection closed in the request head");
             }
             head.write(b);
@@ -180,6 +200,9 @@ final class FakeStreamingAdapter implements AutoCloseable {
         volatile String requestBody;
         volatile Map<String, String> requestHeaders;
         private volatile String refusal;
+        private volatile boolean keepAlive;
+        /** Streamed calls this script answered. */
+        final AtomicLong calls = new AtomicLong();
 
         private interface Step {
             /** @return false when the exchange ended in this step */
@@ -302,28 +325,42 @@ final class FakeStreamingAdapter implements AutoCloseable {
             return chunk;
         }
 
-        private void run(Socket socket, Map<String, String> headers, String body) throws IOException {
+        /**
+         * Keeps the connection open after a whole stream, as model-adapter (Vert.x) does, unless the
+         * gateway asked for {@code Connection: close}; without this, each stream ends its connection.
+         */
+        Script keepAlive() {
+            keepAlive = true;
+            return this;
+        }
+
+        /** @return true when the connection stays open for the gateway's next call */
+        private boolean run(Socket socket, Map<String, String> headers, String body) throws IOException {
             requestHeaders = headers;
             requestBody = body;
+            calls.incrementAndGet();
             OutputStream out = socket.getOutputStream();
             if (refusal != null) {
                 out.write(refusal.getBytes(StandardCharsets.UTF_8));
                 out.flush();
                 finished.countDown();
-                return;
+                return false;
             }
+            boolean reusable = keepAlive && !"close".equalsIgnoreCase(headers.get("connection"));
             out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
-                    + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    + "Transfer-Encoding: chunked\r\n" + (reusable ? "" : "Connection: close\r\n") + "\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             for (Step step : steps) {
                 if (!step.run(socket, out)) {
                     finished.countDown();
-                    return;
+                    return false;
                 }
             }
             out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             finished.countDown();
+            return reusable;
         }
     }
 }

@@ -2,15 +2,24 @@ package dev.enclave.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.enclave.gateway.client.ModelAdapterClient;
+import dev.enclave.gateway.health.HttpRequestsInFlight;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,6 +33,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StreamingTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Inject
+    ModelAdapterClient adapterClient;
+    @Inject
+    HttpRequestsInFlight httpRequests;
+
+    /** Waits (10 s at most) for a count that is released asynchronously to come down to 0; returns the last value. */
+    private static int settlesAtZero(IntSupplier count) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        int value = count.getAsInt();
+        while (value != 0 && System.nanoTime() < until) {
+            Thread.sleep(20);
+            value = count.getAsInt();
+        }
+        return value;
+    }
 
     private static String codeRequest(String identifier, String family) throws Exception {
         return JSON.writeValueAsString(Map.of(
@@ -239,7 +264,68 @@ class StreamingTest {
             assertThat(script.floodWritten.await(3, TimeUnit.SECONDS)).isFalse();
             assertThat(script.bytesWritten.get()).isLessThan((long) deltas * size);
         }
+        // the slow reader dropped its connection while a write to it was pending: the stream is
+        // cancelled up to model-adapter, and nothing of it is left in flight (graceful shutdown
+        // would otherwise wait its whole timeout for this request)
         assertThat(script.gatewayClosed.await(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(settlesAtZero(adapterClient::callsInFlight)).as("bulkhead slots held").isZero();
+        assertThat(settlesAtZero(httpRequests::current)).as("HTTP requests in flight").isZero();
+    }
+
+    @Test
+    void aClientThatGoesAwayReleasesItsStreamEntirely() throws Exception {
+        FakeStreamingAdapter.Script script = FakeStreamingAdapter.script("stream-released").delta("return ")
+                .awaitClose();
+
+        try (RawHttp response = RawHttp.post("/v2/chat/agent", List.of("duo_chat"), chatRequest("stream-released"))) {
+            response.readUntil(new StringBuilder(), agentDelta("return "));
+        }
+        assertThat(script.gatewayClosed.await(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(settlesAtZero(adapterClient::callsInFlight)).as("bulkhead slots held").isZero();
+        assertThat(settlesAtZero(httpRequests::current)).as("HTTP requests in flight").isZero();
+    }
+
+    /**
+     * model-adapter keeps its connections alive, as Vert.x does: many streams, back to back on
+     * each of several concurrent clients, must all succeed. (The REST client closes a stream's
+     * connection when the stream completes; on a connection the pool had already handed to the
+     * next call that close failed that call with a 503.)
+     */
+    @Test
+    void manyStreamsBackToBackAndConcurrentlyOverKeptAliveConnectionsAllSucceed() throws Exception {
+        FakeStreamingAdapter.Script script = FakeStreamingAdapter.script("stream-kept-alive").keepAlive()
+                .delta("return ").delta("a + b").done("stop");
+        int clients = 8;
+        int streamsEach = 30;
+        String request = codeRequest("stream-kept-alive", "codestral");
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            List<Future<List<String>>> outcomes = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                Callable<List<String>> client = () -> {
+                    List<String> failures = new ArrayList<>();
+                    for (int i = 0; i < streamsEach; i++) {
+                        try (RawHttp response = RawHttp.post("/v2/code/completions", List.of("complete_code"), request)) {
+                            String body = new String(response.readRest(), StandardCharsets.UTF_8);
+                            if (response.status != 200 || !body.equals("return a + b")) {
+                                failures.add(response.status + " " + body);
+                            }
+                        }
+                    }
+                    return failures;
+                };
+                outcomes.add(pool.submit(client));
+            }
+            List<String> failures = new ArrayList<>();
+            for (Future<List<String>> outcome : outcomes) {
+                failures.addAll(outcome.get(120, TimeUnit.SECONDS));
+            }
+            assertThat(failures).as("failed streams of %d", clients * streamsEach).isEmpty();
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(script.calls.get()).isEqualTo((long) clients * streamsEach);
+        assertThat(settlesAtZero(adapterClient::callsInFlight)).isZero();
     }
 
     @Test

@@ -23,6 +23,12 @@ public class AdapterResponseTap implements ResteasyReactiveClientResponseFilter 
         }
         RestClientRequestContext context = request.unwrap(RestClientRequestContext.class);
         HttpClientResponse vertxResponse = context == null ? null : context.getVertxClientResponse();
+        if (vertxResponse == null && context != null && context.getThrowable() != null) {
+            // the REST client runs response filters on a failed call too (no connection, or it closed
+            // before model-adapter answered): there is no response to read, and ModelAdapterClient
+            // reports the failure itself
+            return;
+        }
         if (vertxResponse == null) {
             // the stream still works, but without pausing: say so rather than buffer silently
             LOG.warn("Cannot reach model-adapter's HTTP response: the stream is read without back-pressure");

@@ -58,6 +58,11 @@ final class BoundedRelay<T> extends AbstractMulti<T> {
     static final class Valve {
         private HttpClientResponse response;
         private boolean paused;
+        /**
+         * The response was read to its end (or failed): pausing or resuming it then would act on a
+         * connection that may already serve another call, so the valve leaves it alone.
+         */
+        private boolean finished;
         private Consumer<Throwable> brokenListener;
         private Throwable broken;
 
@@ -68,12 +73,21 @@ final class BoundedRelay<T> extends AbstractMulti<T> {
                     response.pause();
                 }
             }
-            response.end().onFailure(this::broke);
+            response.end().onComplete(ended -> {
+                if (ended.failed()) {
+                    broke(ended.cause());
+                } else {
+                    synchronized (this) {
+                        finished = true;
+                    }
+                }
+            });
         }
 
         private void broke(Throwable failure) {
             Consumer<Throwable> listener;
             synchronized (this) {
+                finished = true;
                 broken = failure;
                 listener = brokenListener;
             }
@@ -101,12 +115,12 @@ final class BoundedRelay<T> extends AbstractMulti<T> {
         synchronized void adjust(int backlog, int high, int low) {
             if (!paused && backlog >= high) {
                 paused = true;
-                if (response != null) {
+                if (response != null && !finished) {
                     response.pause();
                 }
             } else if (paused && backlog <= low) {
                 paused = false;
-                if (response != null) {
+                if (response != null && !finished) {
                     response.resume();
                 }
             }

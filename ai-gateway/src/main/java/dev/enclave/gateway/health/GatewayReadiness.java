@@ -24,11 +24,13 @@ public class GatewayReadiness {
 
     private final VerificationKeys keys;
     private final ModelAdapterClient adapter;
+    private final HttpRequestsInFlight requests;
     private volatile boolean shuttingDown;
 
-    public GatewayReadiness(VerificationKeys keys, ModelAdapterClient adapter) {
+    public GatewayReadiness(VerificationKeys keys, ModelAdapterClient adapter, HttpRequestsInFlight requests) {
         this.keys = keys;
         this.adapter = adapter;
+        this.requests = requests;
     }
 
     /** Quarkus' shutdown delay began: say not ready, so that no new requests are sent, while in-flight ones finish. */
@@ -56,6 +58,7 @@ public class GatewayReadiness {
                 .withData("verification_keys_failed_attempts", keys.failedAttempts())
                 .withData("model_adapter_circuit_breaker", adapter.breakerState().name())
                 .withData("model_adapter_calls_in_flight", adapter.callsInFlight())
+                .withData("http_requests_in_flight", requests.current())
                 .withData("shutting_down", shuttingDown);
         if (keys.loadedAt() != null) {
             response.withData("verification_keys_loaded_at", keys.loadedAt().toString());

@@ -8,6 +8,8 @@ import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import io.vertx.core.http.HttpServerResponse;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import org.jboss.resteasy.reactive.RestMulti;
 
@@ -31,11 +33,11 @@ public class ChatAgentResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public RestMulti<byte[]> agent(ChatAgentWire.Request request) {
+    public RestMulti<byte[]> agent(ChatAgentWire.Request request, @Context HttpServerResponse response) {
         String requestId = RequestIdFilter.current();
         Deadline deadline = DeadlineFilter.current(config.defaultTimeout());
         Uni<Replies.Reply> reply = authorizer.require("duo_chat", "duo chat")
                 .map(ignored -> Replies.Reply.stream(Replies.NDJSON, chat.answer(request, requestId, deadline)));
-        return Replies.of(reply, requestId);
+        return Replies.of(reply, requestId, response);
     }
 }

@@ -9,6 +9,8 @@ import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import io.vertx.core.http.HttpServerResponse;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import org.jboss.resteasy.reactive.RestMulti;
 
@@ -38,17 +40,18 @@ public class CodeSuggestionsResource {
 
     @POST
     @Path("/completions")
-    public RestMulti<byte[]> completions(CodeSuggestionWire.Request request) {
-        return answer(request, "complete_code", "code completions", suggestions::prepareCompletion);
+    public RestMulti<byte[]> completions(CodeSuggestionWire.Request request, @Context HttpServerResponse response) {
+        return answer(request, response, "complete_code", "code completions", suggestions::prepareCompletion);
     }
 
     @POST
     @Path("/generations")
-    public RestMulti<byte[]> generations(CodeSuggestionWire.Request request) {
-        return answer(request, "generate_code", "code generations", suggestions::prepareGeneration);
+    public RestMulti<byte[]> generations(CodeSuggestionWire.Request request, @Context HttpServerResponse response) {
+        return answer(request, response, "generate_code", "code generations", suggestions::prepareGeneration);
     }
 
-    private RestMulti<byte[]> answer(CodeSuggestionWire.Request request, String primitive, String capability,
+    private RestMulti<byte[]> answer(CodeSuggestionWire.Request request, HttpServerResponse response, String primitive,
+                                     String capability,
                                      Function<CodeSuggestionWire.Request, CodeSuggestionService.Prepared> prepare) {
         String requestId = RequestIdFilter.current();
         Deadline deadline = DeadlineFilter.current(config.defaultTimeout());
@@ -59,6 +62,6 @@ public class CodeSuggestionsResource {
                         ? Uni.createFrom().item(Replies.Reply.stream(Replies.EVENT_STREAM,
                                 suggestions.stream(prepared, requestId, deadline)))
                         : suggestions.answer(prepared, requestId, deadline).map(answer -> Replies.Reply.json(json, answer)));
-        return Replies.of(reply, requestId);
+        return Replies.of(reply, requestId, response);
     }
 }

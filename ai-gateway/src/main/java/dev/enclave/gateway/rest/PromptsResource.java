@@ -11,6 +11,8 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import io.vertx.core.http.HttpServerResponse;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import org.jboss.resteasy.reactive.RestMulti;
 
@@ -42,7 +44,8 @@ public class PromptsResource {
     /** Answers the model's text as a JSON string, as GitLab's gateway does. */
     @POST
     @Path("/{promptId: .+}")
-    public RestMulti<byte[]> invoke(@PathParam("promptId") String promptId, PromptWire.Request request) {
+    public RestMulti<byte[]> invoke(@PathParam("promptId") String promptId, PromptWire.Request request,
+                                    @Context HttpServerResponse response) {
         String requestId = RequestIdFilter.current();
         Deadline deadline = DeadlineFilter.current(config.defaultTimeout());
         Uni<Replies.Reply> reply;
@@ -57,6 +60,6 @@ public class PromptsResource {
                     .chain(ignored -> check.check(request, requestId, deadline))
                     .map(text -> Replies.Reply.json(json, TextNode.valueOf(text)));
         }
-        return Replies.of(reply, requestId);
+        return Replies.of(reply, requestId, response);
     }
 }

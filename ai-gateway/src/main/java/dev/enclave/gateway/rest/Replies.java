@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerResponse;
 import jakarta.ws.rs.core.MediaType;
+import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestMulti;
 
 import java.util.List;
@@ -20,6 +22,8 @@ import java.util.Map;
  * {@link GatewayExceptionMapper} with its status.
  */
 public final class Replies {
+
+    private static final Logger LOG = Logger.getLogger(Replies.class);
 
     /** GitLab's streamed code suggestions: raw text chunks under this type. */
     public static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
@@ -44,8 +48,40 @@ public final class Replies {
         }
     }
 
-    public static RestMulti<byte[]> of(Uni<Reply> reply, String requestId) {
-        return RestMulti.fromUniResponse(reply, Reply::body, r -> headers(r, requestId));
+    /**
+     * @param response the request's Vert.x response, ended here when Quarkus REST cancels the body
+     *                 because the client went away (see {@link #endWhenAbandoned})
+     */
+    public static RestMulti<byte[]> of(Uni<Reply> reply, String requestId, HttpServerResponse response) {
+        return RestMulti.fromUniResponse(reply, r -> endWhenAbandoned(r.body(), requestId, response),
+                r -> headers(r, requestId));
+    }
+
+    /**
+     * Quarkus REST cancels a body only when its client is gone: the connection closed, or a write
+     * failed on it (a client that stopped reading and then dropped the connection). Cancelling
+     * stops the stream upstream (model-adapter's connection is closed, the bulkhead slot given
+     * back). In the write-failure case Quarkus REST (3.33) then resets the Vert.x response, which
+     * marks it closed before the connection's close event arrives, so Vert.x never runs the
+     * response's close or end handlers, and Quarkus' graceful shutdown, which counts a request as
+     * done from those, would wait its whole timeout for it. Ending the response here, first, runs
+     * the end handler while the response is still open; on a closed connection the write of the
+     * last chunk just fails, and the reset that follows is a no-op.
+     */
+    private static Multi<byte[]> endWhenAbandoned(Multi<byte[]> body, String requestId, HttpServerResponse response) {
+        return body.onCancellation().invoke(() -> {
+            RequestIdFilter.withRequestId(requestId, () ->
+                    LOG.debugf("The client went away mid-stream (request %s): the stream is cancelled", requestId));
+            if (response == null || response.ended() || response.closed()) {
+                return;
+            }
+            try {
+                response.end();
+            } catch (RuntimeException e) {
+                // already written to its end by another path: nothing is left to release
+                LOG.debugf("Ending an abandoned stream's response: %s", e);
+            }
+        });
     }
 
     private static Map<String, List<String>> headers(Reply reply, String requestId) {
