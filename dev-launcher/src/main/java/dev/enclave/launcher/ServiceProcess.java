@@ -145,6 +145,47 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * SIGKILL, as a crash or the OOM killer would end it: no shutdown hook runs, open connections
+     * are reset. Returns once the process is gone. Start it again with {@link #start(Duration)}.
+     */
+    public synchronized void kill() {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        if (!awaitExit(Duration.ofSeconds(10))) {
+            throw new IllegalStateException(name + " (pid " + process.pid() + ") survived SIGKILL for 10 s");
+        }
+    }
+
+    /**
+     * SIGTERM without waiting, as an orchestrator stops a service: the process begins its graceful
+     * shutdown while the caller goes on (to watch in-flight requests finish). See {@link #awaitExit(Duration)}.
+     */
+    public synchronized void terminate() {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+        }
+    }
+
+    /** Waits up to {@code timeout} for the process to exit; true when it has (or never ran). */
+    public boolean awaitExit(Duration timeout) {
+        Process current;
+        synchronized (this) {
+            current = process;
+        }
+        if (current == null) {
+            return true;
+        }
+        try {
+            return current.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !current.isAlive();
+        }
+    }
+
     @Override
     public void close() {
         stop();
