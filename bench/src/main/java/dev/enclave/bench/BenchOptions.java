@@ -14,12 +14,16 @@ record BenchOptions(Path root, Path workDir, Path out, Duration warmup, Duration
                     List<String> targets, List<String> modes, long maxRequests, Duration timeout, boolean keepData,
                     boolean hold, Map<String, Map<String, String>> serviceProperties, boolean help) {
 
+    /** Long enough at one connection for the JIT to compile the request path of every hop. */
+    static final Duration DEFAULT_WARMUP = Duration.ofSeconds(10);
+
     static final String USAGE = """
             Usage: bench/run [options]
 
               --root DIR          project root whose packaged jars are measured (default: this checkout)
               --duration D        measured time per run (default 8s); D like 500ms, 8s, 1m
-              --warmup D          unmeasured warm-up before each run (default 3s)
+              --warmup D          unmeasured warm-up before each run (default 10s: the JIT must have
+                                  compiled the request path, or the figures measure the interpreter)
               --connections LIST  connection counts (default 1,32)
               --targets LIST      simulator,gateway,instance (default: all three)
               --modes LIST        json,stream (default: both)
@@ -44,7 +48,7 @@ record BenchOptions(Path root, Path workDir, Path out, Duration warmup, Duration
         Path root = harness;
         Path workDir = harness.resolve("bench/target");
         Path out = harness.resolve("bench/results/latest.md");
-        Duration warmup = Duration.ofSeconds(3);
+        Duration warmup = DEFAULT_WARMUP;
         Duration duration = Duration.ofSeconds(8);
         List<Integer> connections = List.of(1, 32);
         List<String> targets = List.of("simulator", "gateway", "instance");

@@ -34,7 +34,7 @@ final class Report {
     private static final List<String> SERVICES = List.of(Suite.SIMULATOR, Suite.TOKEN_SERVICE, Suite.ADAPTER,
             Suite.GATEWAY, Suite.INSTANCE);
 
-    /** The architecture's targets (ARCHITECTURE.md, issue 8), checked against the figures. */
+    /** The performance targets (docs/architecture.md), checked against the figures. */
     static final double GATEWAY_RPS_32 = 5000;
     static final double GATEWAY_ADDED_P50_1 = 0.8;
     static final double CHAIN_RPS_32 = 3000;
@@ -55,7 +55,9 @@ final class Report {
         StringBuilder out = new StringBuilder();
         out.append("## Benchmark: ").append(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
                 .format(ZonedDateTime.now(ZoneOffset.UTC))).append("\n\n");
-        out.append("Measured: `").append(options.root()).append("`")
+        Path home = Path.of(System.getProperty("enclave.bench.home", ".")).toAbsolutePath().normalize();
+        // Never an absolute path: the table is committed, and the repository refers to nothing outside it.
+        out.append("Measured: ").append(options.root().equals(home) ? "this checkout" : "another checkout (`--root`)")
                 .append(env.revision().isEmpty() ? "" : " at `" + env.revision() + "` (plus any uncommitted changes)")
                 .append(". Machine: ").append(env.cpus()).append(" CPUs")
                 .append(env.cpuModel().isEmpty() ? "" : " (" + env.cpuModel() + ")")
@@ -101,11 +103,10 @@ final class Report {
         }
         out.append("\n").append(targets(rows));
         out.append("\nReproduce: `./bench/run");
-        Path home = Path.of(System.getProperty("enclave.bench.home", ".")).toAbsolutePath().normalize();
         if (!options.root().equals(home)) {
-            out.append(" --root ").append(options.root());
+            out.append(" --root <that checkout>");
         }
-        if (!options.warmup().equals(Duration.ofSeconds(3))) {
+        if (!options.warmup().equals(BenchOptions.DEFAULT_WARMUP)) {
             out.append(" --warmup ").append(BenchMain.format(options.warmup()));
         }
         if (!options.duration().equals(Duration.ofSeconds(8))) {

@@ -16,7 +16,7 @@ class BenchOptionsTest {
         assertThat(options.connections()).containsExactly(1, 32);
         assertThat(options.targets()).containsExactly("simulator", "gateway", "instance");
         assertThat(options.modes()).containsExactly("json", "stream");
-        assertThat(options.warmup()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(options.warmup()).isEqualTo(Duration.ofSeconds(10));
         assertThat(options.duration()).isEqualTo(Duration.ofSeconds(8));
     }
 

@@ -13,18 +13,47 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The quick start: runs the whole suite on the documented loopback ports with its data under
  * {@code ./data}, until Ctrl-C. A second start reuses the data (and the secrets generated on the
  * first one).
+ *
+ * <p>While the suite runs, a {@link ServiceWatcher} watches its processes. When one exits
+ * without being asked to (a crash, the OOM killer, {@code kill -9}), the launcher prints which
+ * service, its exit status and the last lines of its log, then <b>stops the whole suite</b> and
+ * exits with status 1. It does not restart the service: the same cause would usually kill it
+ * again, and the other services would meanwhile answer errors about the missing one. Ctrl-C is an
+ * ordinary stop and reports nothing.
  */
 public final class LocalSuiteMain {
 
     private LocalSuiteMain() {
     }
 
+    static final String USAGE = """
+            Usage: java -jar dev-launcher/target/dev-launcher.jar [--help]
+            (normally through ./run-local, which builds first; ./run-local --help)
+
+            Starts the model simulator (8000), token-service (8081), model-adapter (8082),
+            ai-gateway (5052) and instance-service (8080) on loopback, with databases, keys and logs
+            under ./data (-Denclave.root=<dir> for another checkout), until Ctrl-C. If a service
+            exits on its own, prints which one, its exit status and the end of its log, and stops
+            the suite (exit status 1).""";
+
     public static void main(String[] args) throws InterruptedException {
+        for (String arg : args) {
+            if (arg.equals("-h") || arg.equals("--help")) {
+                System.out.println(USAGE);
+                return;
+            }
+            System.err.println("Unknown option '" + arg + "'.");
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
         Path root = Path.of(System.getProperty("enclave.root", ".")).toAbsolutePath().normalize();
         Path data = root.resolve("data");
         Properties secrets = loadOrCreateSecrets(data.resolve("local-secrets.properties"));
@@ -43,11 +72,28 @@ public final class LocalSuiteMain {
             return;
         }
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean serviceDied = new AtomicBoolean();
+        AtomicReference<ServiceWatcher> watcher = new AtomicReference<>();
+        // The hook first: a service that dies at once must find it in place to stop the others.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("\nStopping Enclave ...");
+            // From here on services exit because we stop them (or Ctrl-C reached them too).
+            ServiceWatcher running = watcher.get();
+            if (running != null) {
+                running.close();
+            }
+            System.out.println(serviceDied.get() ? "Stopping Enclave ..." : "\nStopping Enclave ...");
             suite.close();
             stopped.countDown();
         }, "enclave-shutdown"));
+        watcher.set(ServiceWatcher.start(suite.services(), exit -> {
+            serviceDied.set(true);
+            System.err.println();
+            System.err.println(exit.message());
+            System.err.println();
+            System.err.println("Enclave cannot work without " + exit.service() + ": stopping the other services. "
+                    + "Once the cause is fixed, start ./run-local again.");
+            System.exit(1); // the shutdown hook above stops the others
+        }));
 
         for (ServiceProcess service : suite.services()) {
             System.out.printf("  %-17s %s  (ready in %d ms)%n", service.name(), service.url(),

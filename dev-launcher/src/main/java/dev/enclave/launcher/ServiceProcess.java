@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 
 /** One service of the suite running as its own operating-system process. */
@@ -184,6 +185,14 @@ public final class ServiceProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             return !current.isAlive();
         }
+    }
+
+    /**
+     * The exit status of the last run: empty while it runs, and before the first start. A process
+     * ended by signal N reports 128 + N. {@link ServiceWatcher} polls it.
+     */
+    public synchronized OptionalInt exitCode() {
+        return process == null || process.isAlive() ? OptionalInt.empty() : OptionalInt.of(process.exitValue());
     }
 
     @Override
