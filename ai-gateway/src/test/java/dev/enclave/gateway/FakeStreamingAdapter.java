@@ -97,8 +97,10 @@ final class FakeStreamingAdapter implements AutoCloseable {
                 Map<String, String> headers = headers(head);
                 byte[] body = readBody(in, headers);
                 JsonNode call = parse(body);
-                Script script = call != null && call.path("stream").asBoolean(false)
-                        ? SCRIPTS.get(call.path("model").path("identifier").asText()) : null;
+                Script script = call == null ? null : SCRIPTS.get(call.path("model").path("identifier").asText());
+                if (script != null && !call.path("stream").asBoolean(false) && !script.hangJson) {
+                    script = null;
+                }
                 if (script == null) {
                     forward(socket, head, body);
                     return;
@@ -203,6 +205,18 @@ final class FakeStreamingAdapter implements AutoCloseable {
         private volatile boolean keepAlive;
         /** Streamed calls this script answered. */
         final AtomicLong calls = new AtomicLong();
+        private volatile boolean hangJson;
+        /** Calls (JSON ones included, for {@link #hangJson()}) whose connection the gateway closed while they hung. */
+        final AtomicLong closedWhileHanging = new AtomicLong();
+
+        /**
+         * JSON calls (no {@code stream}) too: each answers nothing at all, a hung model-adapter, until
+         * the gateway closes (or resets) its connection, which {@link #closedWhileHanging} counts.
+         */
+        Script hangJson() {
+            hangJson = true;
+            return this;
+        }
 
         private interface Step {
             /** @return false when the exchange ended in this step */
@@ -340,6 +354,21 @@ final class FakeStreamingAdapter implements AutoCloseable {
             requestBody = body;
             calls.incrementAndGet();
             OutputStream out = socket.getOutputStream();
+            if (hangJson) {
+                try {
+                    socket.setSoTimeout(60_000);
+                    while (socket.getInputStream().read() >= 0) {
+                        // nothing more is expected; read until the gateway closes
+                    }
+                    closedWhileHanging.incrementAndGet();
+                } catch (java.net.SocketTimeoutException e) {
+                    // still open after a minute: not counted
+                } catch (IOException e) {
+                    closedWhileHanging.incrementAndGet();
+                }
+                finished.countDown();
+                return false;
+            }
             if (refusal != null) {
                 out.write(refusal.getBytes(StandardCharsets.UTF_8));
                 out.flush();

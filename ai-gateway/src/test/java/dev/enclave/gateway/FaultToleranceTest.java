@@ -249,6 +249,56 @@ class FaultToleranceTest {
         }
     }
 
+    @Test
+    void theRequestsOwnDeadlineRunningOutDoesNotOpenTheBreaker() throws Exception {
+        FakeStreamingAdapter.Script hung = FakeStreamingAdapter.script("hung-model").hangJson();
+
+        // four calls in a window of four, each hung until its deadline: before, each counted as
+        // model-adapter failing and opened the breaker for every model
+        for (int i = 0; i < 4; i++) {
+            assertClean503(caller().header("X-Enclave-Timeout-Ms", "500").body(json("hung-model"))
+                    .post("/v2/code/completions"), "model-adapter did not answer within 0.50 s");
+        }
+        assertThat(adapter.breakerState()).isEqualTo(CircuitBreakerState.CLOSED);
+        assertThat(hung.calls.get()).isEqualTo(4);
+        complete().then().statusCode(200);
+    }
+
+    @Test
+    void aHungCallsConnectionIsClosedAtItsDeadlineAndTheNextCallGetsOneAtOnce() throws Exception {
+        FakeStreamingAdapter.Script hung = FakeStreamingAdapter.script("hung-json").hangJson();
+        String body = json("hung-json");
+
+        // the bulkhead's two slots, both hung (a third would wait in the queue and never be sent)
+        CompletableFuture<Response> first = CompletableFuture.supplyAsync(() -> caller()
+                .header("X-Enclave-Timeout-Ms", "1000").body(body).post("/v2/code/completions"));
+        CompletableFuture<Response> second = CompletableFuture.supplyAsync(() -> caller()
+                .header("X-Enclave-Timeout-Ms", "1000").body(body).post("/v2/code/completions"));
+        assertClean503(first.get(10, TimeUnit.SECONDS), "model-adapter did not answer within 1 s");
+        assertClean503(second.get(10, TimeUnit.SECONDS), "model-adapter did not answer within 1 s");
+
+        // model-adapter sees both connections closed at the deadline, not after the 60 s read timeout
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (hung.closedWhileHanging.get() < 2 && System.nanoTime() < until) {
+            Thread.sleep(50);
+        }
+        assertThat(hung.closedWhileHanging.get()).isEqualTo(2);
+        assertThat(adapter.callsInFlight()).isZero();
+        // and the next call is answered (it gets a slot and a connection), well within its own budget
+        caller().header("X-Enclave-Timeout-Ms", "5000").body(CodeCompletionsAuthTest.BODY)
+                .post("/v2/code/completions").then().statusCode(200);
+    }
+
+    /** A JSON (not streamed) code completion for {@code custom_openai/<identifier>}. */
+    private static String json(String identifier) throws Exception {
+        return JSON.writeValueAsString(Map.of(
+                "current_file", Map.of("file_name", "main.py", "content_above_cursor", "def add(a, b):\n    "),
+                "model_provider", "litellm",
+                "model_endpoint", "http://127.0.0.1:9/v1",
+                "model_identifier", "custom_openai/" + identifier,
+                "model_name", "codestral"));
+    }
+
     private static String streamed(String identifier) throws Exception {
         return JSON.writeValueAsString(Map.of(
                 "current_file", Map.of("file_name", "main.py", "content_above_cursor", "def add(a, b):\n    "),

@@ -33,4 +33,25 @@ public record Deadline(long atNanos, Duration budget) {
     public long forNextHopMillis(Duration margin) {
         return Math.max(1, Duration.ofNanos(atNanos - System.nanoTime()).minus(margin).toMillis());
     }
+
+    /**
+     * What the next hop is given, measured now (call it at send time, after the bulkhead admitted
+     * the call): the time left less {@link #margin margin(left)}, at least 1 ms.
+     */
+    public long forNextHopMillis(Duration floor, double ratio, Duration cap) {
+        Duration left = Duration.ofNanos(atNanos - System.nanoTime());
+        return Math.max(1, left.minus(margin(left, floor, ratio, cap)).toMillis());
+    }
+
+    /**
+     * The margin kept back from the next hop so that its timeout answer (and this hop's) arrives
+     * in time: {@code ratio} of the time left, at least {@code floor} and at most {@code cap} (a
+     * floor above the cap wins). A fixed 250 ms is too little once a loaded machine's queues add
+     * up over a long budget; a share of it keeps nesting deadlines apart under load.
+     */
+    public static Duration margin(Duration left, Duration floor, double ratio, Duration cap) {
+        long share = left.isNegative() ? 0 : (long) (left.toNanos() * ratio);
+        long nanos = Math.min(Math.max(share, 0), cap.toNanos());
+        return Duration.ofNanos(Math.max(nanos, floor.toNanos()));
+    }
 }

@@ -12,11 +12,14 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.VertxException;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.util.TypeLiteral;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.faulttolerance.exceptions.BulkheadException;
 import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
@@ -42,7 +45,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>
  * The policy (SmallRye Fault Tolerance, one {@link Guard} for every model-adapter call, JSON and
  * streamed): a circuit breaker that counts only model-adapter's own failures (unreachable, its own
- * 5xx, no answer in time), never a model server's failure it relays ({@code model_server_*}: one
+ * 5xx), never the request's own deadline running out, never a model server's failure it relays ({@code model_server_*}: one
  * broken model must not stop every model) nor a 4xx; a bulkhead bounding the calls in flight, a
  * stream counting until it ends; the request's deadline (its time left, passed on less a margin as
  * {@code X-Enclave-Timeout-Ms} and {@code timeout_ms}) bounding the whole call, a stream included.
@@ -84,6 +87,8 @@ public class ModelAdapterClient {
     private final ModelAdapterApi api;
     private final String clientId;
     private final Duration margin;
+    private final double marginRatio;
+    private final Duration marginMax;
     private final int bulkheadLimit;
     private final Guard guard;
     private final CircuitBreakerMaintenance breakers;
@@ -95,7 +100,12 @@ public class ModelAdapterClient {
         this.breakers = breakers;
         this.clientId = credentials.clientId();
         this.margin = policy.timeoutMargin();
+        this.marginRatio = policy.timeoutMarginRatio();
+        this.marginMax = policy.timeoutMarginMax();
         this.bulkheadLimit = policy.bulkhead().limit();
+        // Quarkus' default pool is 50 connections
+        checkPool(ConfigProvider.getConfig().getOptionalValue("quarkus.rest-client.model-adapter.connection-pool-size",
+                        Integer.class).orElse(50), policy.bulkhead().limit(), policy.bulkhead().queueSize());
         AdapterPolicyConfig.CircuitBreaker breaker = policy.circuitBreaker();
         this.guard = Guard.create()
                 .withDescription("model-adapter")
@@ -119,6 +129,25 @@ public class ModelAdapterClient {
                 // calls stay on the event loop: the guarded Uni never blocks
                 .withThreadOffload(false)
                 .build();
+    }
+
+    /**
+     * The REST client's connection pool must hold a connection for every call the bulkhead admits
+     * or queues: with fewer, one hung model's calls take every connection and a healthy model's
+     * calls wait behind them, and a call cancelled while it waits for a connection cannot be reset
+     * (it has no request yet) and is sent later anyway. Refuses to start otherwise.
+     */
+    static void checkPool(int poolSize, int bulkheadLimit, int queueSize) {
+        if (poolSize < bulkheadLimit + queueSize) {
+            throw new IllegalStateException("quarkus.rest-client.model-adapter.connection-pool-size is " + poolSize
+                    + ", less than enclave.gateway.adapter.bulkhead.limit + queue-size (" + bulkheadLimit + " + "
+                    + queueSize + "): set it to at least " + (bulkheadLimit + queueSize));
+        }
+    }
+
+    /** Builds the client (and so checks the pool against the bulkhead) at start-up, not on the first call. */
+    void onStart(@Observes StartupEvent event) {
+        LOG.debugf("model-adapter client ready: bulkhead %d", bulkheadLimit);
     }
 
     /** What counts towards opening the breaker: model-adapter's own failures, nothing else. */
@@ -148,11 +177,13 @@ public class ModelAdapterClient {
     public Uni<AdapterWire.GenerateResponse> generate(AdapterWire.GenerateRequest request, String requestId,
                                                       Deadline deadline) {
         return Uni.createFrom().deferred(() -> guard.get(() -> {
-                    long forAdapter = deadline.forNextHopMillis(margin);
+                    long forAdapter = deadline.forNextHopMillis(margin, marginRatio, marginMax);
                     AdapterWire.GenerateRequest call = request.withTimeoutMs(forAdapter);
                     Uni<AdapterWire.GenerateResponse> answer = request.messages() == null
                             ? api.complete(requestId, forAdapter, call) : api.chat(requestId, forAdapter, call);
-                    // cancelling the call closes its connection; the timeout counts against the breaker
+                    // cancelling the call resets its request, which closes its connection at once (the REST
+                    // client's UniInvoker); the pool holds a connection for every admitted call (checkPool),
+                    // so no call is still waiting for one, unresettable, when its deadline passes
                     return answer.ifNoItem().after(deadline.remaining())
                             .failWith(() -> timedOut(deadline, false, request, requestId))
                             .onFailure().transform(e -> translate(e, request, requestId));
@@ -189,7 +220,7 @@ public class ModelAdapterClient {
                         return timeout(deadline, false);
                     });
             return admitted.onItem().transformToMulti(end -> {
-                        long forAdapter = deadline.forNextHopMillis(margin);
+                        long forAdapter = deadline.forNextHopMillis(margin, marginRatio, marginMax);
                         AdapterWire.StreamingCall call = new AdapterWire.StreamingCall(
                                 request.streaming().withTimeoutMs(forAdapter));
                         Multi<AdapterWire.StreamEvent> events = request.messages() == null
@@ -288,8 +319,13 @@ public class ModelAdapterClient {
         return timeout(deadline, answering);
     }
 
+    /**
+     * The request's own deadline passed. Not counted against model-adapter's breaker: a hung model
+     * makes every hop's budget run out, and that is not model-adapter failing (counting it would
+     * stop every model because of one).
+     */
     private static GatewayException timeout(Deadline deadline, boolean answering) {
-        return GatewayException.adapterFailed((answering ? "model-adapter did not finish the answer within "
+        return GatewayException.unavailable((answering ? "model-adapter did not finish the answer within "
                 : "model-adapter did not answer within ") + seconds(deadline.budget()));
     }
 

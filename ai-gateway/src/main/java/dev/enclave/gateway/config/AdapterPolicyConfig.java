@@ -9,9 +9,21 @@ import java.time.Duration;
 @ConfigMapping(prefix = "enclave.gateway.adapter")
 public interface AdapterPolicyConfig {
 
-    /** Taken off the time left before it is handed to model-adapter, so its timeout answer arrives in time. */
+    /**
+     * The least taken off the time left before it is handed to model-adapter, so its timeout answer
+     * arrives in time. The margin is max(this, {@link #timeoutMarginRatio()} × time left), capped by
+     * {@link #timeoutMarginMax()}.
+     */
     @WithDefault("PT0.25S")
     Duration timeoutMargin();
+
+    /** Share of the time left kept back as margin (so that deadlines still nest under load). */
+    @WithDefault("0.1")
+    double timeoutMarginRatio();
+
+    /** The most the margin grows to with the ratio (the floor wins if it is larger). */
+    @WithDefault("PT2S")
+    Duration timeoutMarginMax();
 
     CircuitBreaker circuitBreaker();
 
