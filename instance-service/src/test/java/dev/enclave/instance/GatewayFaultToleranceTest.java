@@ -257,6 +257,35 @@ class GatewayFaultToleranceTest {
     }
 
     @Test
+    void budgetsRunningOutDoNotOpenTheBreaker() throws Exception {
+        StreamingFakeGateway hung = fake(StreamingFakeGateway.Mode.HANG);
+        gatewayAt(hung.url());
+        HttpClient client = HttpClient.newHttpClient();
+        // More calls than the breaker's volume threshold (4), all at once, each running out of its
+        // request's own budget: a burst to a hung model, not a gateway that cannot be reached.
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            calls.add(client.sendAsync(HttpRequest.newBuilder(chat.resolve("/api/v4/code_suggestions/completions"))
+                    .header("PRIVATE-TOKEN", token).header("Content-Type", "application/json")
+                    .timeout(Duration.ofSeconds(GUARD_SECONDS))
+                    .POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"current_file\":{\"file_name\":\"a.py\",\"content_above_cursor\":\"x\"}}"))
+                    .build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> call : calls) {
+            HttpResponse<String> answer = call.get(GUARD_SECONDS, TimeUnit.SECONDS);
+            assertThat(answer.statusCode()).isEqualTo(503);
+            assertThat(answer.body()).contains("AI gateway did not answer within 2 s");
+        }
+        assertThat(hung.paths).hasSize(6);
+
+        // The breaker stayed closed: the next call to the same gateway URL is made (and answered).
+        hung.answerHung();
+        complete().then().statusCode(200).body("choices[0].text", equalTo("ok"));
+        assertThat(hung.paths).hasSize(7);
+    }
+
+    @Test
     void gatewayErrorStatusesStillPassThrough() throws Exception {
         StreamingFakeGateway refusing = fake(StreamingFakeGateway.Mode.REFUSE);
         gatewayAt(refusing.url());

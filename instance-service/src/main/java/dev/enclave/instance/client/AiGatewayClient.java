@@ -46,11 +46,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * <ul>
  * <li>a bulkhead bounds the concurrent calls (a stream keeps its slot until it ends), with a short
  * queue; beyond it a call fails at once, so a hung gateway cannot take more than its share;
- * <li>a circuit breaker counts the calls that failed in transport or ran out of time (a gateway
- * that answered, whatever the status, is alive) and, once open, refuses calls at once;
+ * <li>a circuit breaker counts the calls that failed in transport (unreachable, connection lost)
+ * and, once open, refuses calls at once; a gateway that answered, whatever the status, is alive, and
+ * a call that ran out of the request's own budget says nothing about the gateway (under a burst the
+ * budget often runs out while the call queues on this host), so neither counts;
  * <li>the deadline: the request's budget ({@link Deadline}) bounds the whole call, stream included;
  * the gateway is told what remains minus a margin ({@value #TIMEOUT_HEADER}), so it gives up
- * first and its own error still reaches us.
+ * first and its own error still reaches us. The margin grows with the budget ({@link
+ * #deadlineMarginMillis}) and the value is computed as the request is written (after admission
+ * and connection), not when the request arrived.
  * </ul>
  * No retry: once a request was sent the gateway may have started the (paid, slow) model call.
  * <p>
@@ -82,6 +86,19 @@ public class AiGatewayClient {
     /** The gateway could not be reached, did not answer in time, or is not being called; the message says which. */
     public static class GatewayUnavailableException extends RuntimeException {
         public GatewayUnavailableException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * The gateway could not be reached or the connection to it broke: the only failures the
+     * gateway's circuit breaker counts. Running out of the request's own budget is not one (under a
+     * burst the budget often runs out while the call still queues here, which says nothing about
+     * the gateway, and a breaker opened by it would refuse every AI request, to healthy models too);
+     * nor is a gateway answer, nor our own pool or bulkhead being full.
+     */
+    static final class GatewayTransportException extends GatewayUnavailableException {
+        GatewayTransportException(String message) {
             super(message);
         }
     }
@@ -192,6 +209,23 @@ public class AiGatewayClient {
         });
     }
 
+    /** What the gateway is told it has ({@value #TIMEOUT_HEADER}) when {@code remainingMillis} remain here. */
+    long gatewayBudget(long remainingMillis) {
+        InstanceConfig.Gateway gateway = config.gateway();
+        return remainingMillis - deadlineMarginMillis(remainingMillis, gateway.deadlineMargin().toMillis(),
+                gateway.deadlineMarginRatio(), gateway.deadlineMarginMax().toMillis());
+    }
+
+    /**
+     * The margin kept back from the gateway: {@code max(floor, min(cap, ratio × remaining))}. It
+     * grows with the budget because the time lost to queueing on a busy host does too; the floor
+     * holds even for short budgets, the cap keeps long budgets (chat, minutes) from losing much.
+     */
+    static long deadlineMarginMillis(long remainingMillis, long floorMillis, double ratio, long capMillis) {
+        long proportional = Math.min(capMillis, (long) Math.ceil(ratio * Math.max(0, remainingMillis)));
+        return Math.max(floorMillis, proportional);
+    }
+
     private static Duration remaining(Deadline deadline) {
         return Duration.ofMillis(Math.max(1, deadline.remainingMillis()));
     }
@@ -218,7 +252,7 @@ public class AiGatewayClient {
                 .failureRatio(breaker.failureRatio())
                 .delay(breaker.delay().toMillis(), ChronoUnit.MILLIS)
                 .successThreshold(breaker.successThreshold())
-                .failOn(GatewayUnavailableException.class)
+                .failOn(GatewayTransportException.class)
                 .onStateChange(state -> LOG.warnf("AI gateway %s: circuit breaker %s", origin, state))
                 .done()
                 .withBulkhead()
@@ -257,8 +291,7 @@ public class AiGatewayClient {
 
     /** Sends the request; the answer comes back paused, so that nothing of its body is lost or read ahead. */
     private Uni<Call> open(Exchange exchange, String path, Map<String, String> headers, byte[] jsonBody) {
-        long budget = exchange.deadline.remainingMillis() - config.gateway().deadlineMargin().toMillis();
-        if (budget <= 0) {
+        if (gatewayBudget(exchange.deadline.remainingMillis()) <= 0) {
             return Uni.createFrom().failure(exchange.timedOutNow());
         }
         RequestOptions options;
@@ -271,7 +304,6 @@ public class AiGatewayClient {
         }
         options.putHeader("Content-Type", "application/json");
         headers.forEach(options::putHeader);
-        options.putHeader(TIMEOUT_HEADER, Long.toString(budget));
         return Uni.createFrom().emitter(emitter -> {
             AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
             AtomicBoolean answered = new AtomicBoolean();
@@ -297,6 +329,16 @@ public class AiGatewayClient {
                     request.reset();
                     return;
                 }
+                // The budget the gateway gets is computed now, as the request is written: after the
+                // bulkhead admitted it and a connection was acquired, so the time spent waiting for
+                // those is not handed to the gateway as time it still has.
+                long budget = gatewayBudget(exchange.deadline.remainingMillis());
+                if (budget <= 0) {
+                    request.reset();
+                    emitter.fail(exchange.timedOutNow());
+                    return;
+                }
+                request.putHeader(TIMEOUT_HEADER, Long.toString(budget));
                 request.send(Buffer.buffer(jsonBody)).onComplete(answer -> {
                     if (answer.failed()) {
                         emitter.fail(exchange.failed(answer.cause()));
@@ -388,7 +430,7 @@ public class AiGatewayClient {
             release(timedOutNow());
         }
 
-        /** Gives the permit back; a transport failure or timeout counts against the gateway's breaker. */
+        /** Gives the permit back; a transport failure (not a timeout) counts against the gateway's breaker. */
         void release(Throwable failure) {
             if (!released.compareAndSet(false, true)) {
                 return;
@@ -398,7 +440,8 @@ public class AiGatewayClient {
             }
             UniEmitter<? super Void> held = permit;
             if (held != null) {
-                if (failure instanceof GatewayUnavailableException) {
+                // Only transport failures count against the breaker (see GatewayTransportException).
+                if (failure instanceof GatewayTransportException) {
                     held.fail(failure);
                 } else {
                     held.complete(null);
@@ -432,7 +475,7 @@ public class AiGatewayClient {
                 return busy();
             }
             LOG.warnf("[%s] AI gateway at %s is unreachable: %s", requestId, gatewayUrl, cause);
-            return new GatewayUnavailableException("AI gateway is unreachable");
+            return new GatewayTransportException("AI gateway is unreachable");
         }
 
         /** Not admitted: the breaker is open or the bulkhead full. */

@@ -53,6 +53,18 @@ public interface InstanceConfig {
          */
         Duration deadlineMargin();
 
+        /**
+         * The margin grows with the remaining budget: {@code max(deadline-margin, ratio × remaining)},
+         * the proportional part capped at {@link #deadlineMarginMax()}. Under load the time lost to
+         * queueing grows with the budget too; a fixed 250 ms margin is eaten by it on a busy machine.
+         */
+        @io.smallrye.config.WithDefault("0.1")
+        double deadlineMarginRatio();
+
+        /** Cap of the proportional part of the margin (the floor, deadline-margin, always holds). */
+        @io.smallrye.config.WithDefault("2s")
+        Duration deadlineMarginMax();
+
         /** At most this many gateway origins keep a circuit breaker and bulkhead (least recently used dropped). */
         int maxGuards();
 

@@ -283,6 +283,18 @@ public class EgressHttpClient {
         }
     }
 
+    /** Resets a request of ours without Vert.x logging the reset it caused at ERROR (see Exchange#close). */
+    static void quietReset(HttpClientRequest request) {
+        try {
+            request.exceptionHandler(ignored -> {
+            });
+        } catch (IllegalStateException alreadyEnded) {
+            // Vert.x refuses a handler once the request was sent in full; a reset then fails only
+            // the response (ours to handle) and Vert.x logs nothing, so there is nothing to quiet.
+        }
+        request.reset();
+    }
+
     /** One model call. Its fields are only touched on {@link #context}. */
     private final class Exchange implements ModelStream {
 
@@ -335,7 +347,7 @@ public class EgressHttpClient {
                         .compose(sending -> {
                             request = sending;
                             if (closed) {
-                                sending.reset();
+                                quietReset(sending);
                                 return Future.failedFuture("abandoned");
                             }
                             return sending.send(body);
@@ -343,7 +355,7 @@ public class EgressHttpClient {
                         .onComplete(result -> {
                             if (closed) {
                                 if (result.succeeded()) {
-                                    result.result().request().reset();
+                                    quietReset(result.result().request());
                                 }
                                 return;
                             }
@@ -410,7 +422,13 @@ public class EgressHttpClient {
             closed = true;
             vertx.cancelTimer(timer);
             if (request != null) {
-                request.reset();
+                // Our own reset (the caller left, the deadline passed, or the call failed) fails the
+                // request with "Stream reset: 0"; with no exception handler Vert.x logs that at ERROR
+                // (HttpClientRequestImpl), noise on every cancelled stream. The exchange is already
+                // closed and whatever made us close it is reported on its own, so the reset's
+                // exception is dropped, for this request only, from the moment we reset it (before
+                // that the request has no handler of its own; failures of other requests still log).
+                quietReset(request);
             }
         }
 
