@@ -208,7 +208,7 @@ class FaultToleranceTest {
         }
         assertThat(statuses.subList(0, 2)).containsOnly(504);
         assertThat(waiting.get(2).get().body()).contains("model_server_busy")
-                .contains("none finished within the request's 4.90 s");
+                .contains("none finished within the request's 4.50 s");
         assertThat(statuses.get(2)).isEqualTo(503);
         // every slot is given back (the two timeouts may have opened the breaker: they count as failures)
         await(() -> readyData(hung) == null || readyData(hung).endsWith(", 0 in flight, 0 waiting"));

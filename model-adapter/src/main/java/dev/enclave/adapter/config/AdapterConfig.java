@@ -29,6 +29,17 @@ public interface AdapterConfig {
     @WithDefault("100ms")
     Duration timeoutMargin();
 
+    /**
+     * The margin grows with the caller's budget, to this share of it (capped by
+     * {@link #timeoutMarginMax()}), never below {@link #timeoutMargin()}: when many calls time out
+     * at once on a busy host, answering all of them takes more than a fixed 100 ms.
+     */
+    @WithDefault("0.1")
+    double timeoutMarginRatio();
+
+    @WithDefault("2s")
+    Duration timeoutMarginMax();
+
     /** Fault tolerance of the calls to model servers, per model endpoint. */
     ModelServer modelServer();
 

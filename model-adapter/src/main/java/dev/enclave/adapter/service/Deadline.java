@@ -22,13 +22,27 @@ public record Deadline(long atNanos, Duration budget) {
      */
     public static Deadline of(long arrivalNanos, Long headerMillis, Integer bodyMillis, Duration readTimeout,
                               Duration margin) {
+        return of(arrivalNanos, headerMillis, bodyMillis, readTimeout, margin, 0, margin);
+    }
+
+    /**
+     * As {@link #of(long, Long, Integer, Duration, Duration)}, with a margin that grows with the
+     * caller's budget: {@code max(margin, min(marginMax, ratio × budget))}.
+     */
+    public static Deadline of(long arrivalNanos, Long headerMillis, Integer bodyMillis, Duration readTimeout,
+                              Duration margin, double ratio, Duration marginMax) {
         Long caller = headerMillis;
         if (bodyMillis != null && (caller == null || bodyMillis < caller)) {
             caller = bodyMillis.longValue();
         }
         Duration budget = readTimeout;
         if (caller != null) {
-            Duration asked = Duration.ofMillis(caller).minus(margin);
+            Duration scaled = Duration.ofMillis((long) (caller * ratio));
+            Duration effective = scaled.compareTo(marginMax) > 0 ? marginMax : scaled;
+            if (effective.compareTo(margin) < 0) {
+                effective = margin;
+            }
+            Duration asked = Duration.ofMillis(caller).minus(effective);
             if (asked.compareTo(budget) < 0) {
                 budget = asked.isNegative() ? Duration.ZERO : asked;
             }

@@ -45,6 +45,8 @@ public class ModelCallService {
     private final ModelServerGuards guards;
     private final Duration readTimeout;
     private final Duration margin;
+    private final double marginRatio;
+    private final Duration marginMax;
     private final long maxAnswerBytes;
     /** A stream's line or frame cap: the answer cap, within what an array index can address. */
     private final int maxLineBytes;
@@ -58,6 +60,8 @@ public class ModelCallService {
         this.guards = guards;
         this.readTimeout = config.readTimeout();
         this.margin = config.timeoutMargin();
+        this.marginRatio = config.timeoutMarginRatio();
+        this.marginMax = config.timeoutMarginMax();
         this.maxAnswerBytes = config.maxAnswerBytes().asLongValue();
         this.maxLineBytes = (int) Math.min(maxAnswerBytes, Integer.MAX_VALUE - 8);
     }
@@ -90,12 +94,13 @@ public class ModelCallService {
 
     /**
      * The call's deadline: the caller's budget ({@code X-Enclave-Timeout-Ms}, or the body's
-     * {@code timeout_ms} when smaller) from the request's arrival, less {@code enclave.adapter.timeout-margin},
+     * {@code timeout_ms} when smaller) from the request's arrival, less the margin
+     * ({@code enclave.adapter.timeout-margin}, growing to {@code timeout-margin-ratio} of the budget, at most {@code timeout-margin-max}),
      * capped by the read timeout.
      */
     public Deadline deadline(long arrivalNanos, Long headerMillis, AdapterWire.GenerateRequest request) {
         return Deadline.of(arrivalNanos, headerMillis, request == null ? null : request.timeoutMs(), readTimeout,
-                margin);
+                margin, marginRatio, marginMax);
     }
 
     /**

@@ -73,6 +73,14 @@ class BedrockRegionTest {
                 return Duration.ofMillis(100);
             }
 
+            public double timeoutMarginRatio() {
+                return 0.1;
+            }
+
+            public Duration timeoutMarginMax() {
+                return Duration.ofSeconds(2);
+            }
+
             public List<String> allowedClients() {
                 return List.of("ai-gateway");
             }

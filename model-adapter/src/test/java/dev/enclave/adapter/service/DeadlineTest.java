@@ -27,6 +27,20 @@ class DeadlineTest {
     }
 
     @Test
+    void theMarginGrowsWithTheBudgetBetweenItsFloorAndItsCap() {
+        Duration max = Duration.ofSeconds(2);
+        // 10 % of 5 s = 500 ms
+        assertThat(Deadline.of(0, 5_000L, null, READ_TIMEOUT, MARGIN, 0.1, max).budget())
+                .isEqualTo(Duration.ofMillis(4_500));
+        // 10 % of 500 ms = 50 ms, below the 100 ms floor
+        assertThat(Deadline.of(0, 500L, null, READ_TIMEOUT, MARGIN, 0.1, max).budget())
+                .isEqualTo(Duration.ofMillis(400));
+        // 10 % of 50 s = 5 s, capped at 2 s
+        assertThat(Deadline.of(0, 50_000L, null, READ_TIMEOUT, MARGIN, 0.1, max).budget())
+                .isEqualTo(Duration.ofSeconds(48));
+    }
+
+    @Test
     void theReadTimeoutCapsALongerBudget() {
         assertThat(Deadline.of(0, 600_000L, null, READ_TIMEOUT, MARGIN).budget()).isEqualTo(READ_TIMEOUT);
     }
