@@ -264,6 +264,45 @@ class AdminAiConfigTest {
     }
 
     @Test
+    void olderClientsTokenEndpointAppliesTheDirectAccessPolicy() {
+        long model = createModel("codestral", "http://127.0.0.1:8000/v1");
+        route("code_completions", "self_hosted", model);
+        given().header("PRIVATE-TOKEN", userToken).post("/api/v4/code_suggestions/tokens").then()
+                .statusCode(403).header("X-GitLab-Error-Origin", "monolith")
+                .body("message", equalTo("403 Forbidden - Direct connections are not available for self-hosted models"));
+        route("code_completions", "disabled", null);
+        given().header("PRIVATE-TOKEN", userToken).post("/api/v4/code_suggestions/tokens").then().statusCode(401);
+        route("code_completions", "vendored", null);
+        putSettings(Map.of("duo_direct_access_enabled", false));
+        given().header("PRIVATE-TOKEN", userToken).post("/api/v4/code_suggestions/tokens").then()
+                .statusCode(403).body("message", equalTo("403 Forbidden - Direct connections are disabled"));
+        // None of the refusals minted a token.
+        FakeTokenServiceAndGateway.server.verify(0, postRequestedFor(urlEqualTo("/internal/v1/ai-tokens")));
+
+        putSettings(Map.of("duo_direct_access_enabled", true));
+        given().header("PRIVATE-TOKEN", userToken).post("/api/v4/code_suggestions/tokens").then()
+                .statusCode(201).body("access_token", equalTo("h.p.s"))
+                .body("expires_in", org.hamcrest.Matchers.greaterThan(3500));
+        FakeTokenServiceAndGateway.server.verify(1, postRequestedFor(urlEqualTo("/internal/v1/ai-tokens"))
+                .withRequestBody(matchingJsonPath("$.global_user_id")));
+    }
+
+    @Test
+    void directAccessAndTokensShareTenRequestsPerFiveMinutes() {
+        route("code_completions", "vendored", null);
+        for (int i = 0; i < 5; i++) {
+            given().header("PRIVATE-TOKEN", userToken).post("/api/v4/code_suggestions/direct_access").then()
+                    .statusCode(201);
+            given().header("PRIVATE-TOKEN", userToken).post("/api/v4/code_suggestions/tokens").then()
+                    .statusCode(201);
+        }
+        given().header("PRIVATE-TOKEN", userToken).post("/api/v4/code_suggestions/tokens").then()
+                .statusCode(429).header("Retry-After", org.hamcrest.Matchers.notNullValue());
+        given().header("PRIVATE-TOKEN", userToken).post("/api/v4/code_suggestions/direct_access").then()
+                .statusCode(429);
+    }
+
+    @Test
     void completionsAreLimitedToSixtyAMinutePerUser() {
         long model = createModel("codestral", "http://127.0.0.1:8000/v1");
         route("code_completions", "self_hosted", model);

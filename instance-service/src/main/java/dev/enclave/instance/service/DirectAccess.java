@@ -42,7 +42,33 @@ public class DirectAccess {
         this.headers = headers;
     }
 
+    /**
+     * {@code POST /code_suggestions/direct_access}: the policy below, then a user-bound token with
+     * the cloud gateway's URL and the headers to send it.
+     */
     public Grant grant(User user) {
+        String baseUrl = checkPolicy(user);
+        TokenServiceClient.AiToken token = mint(user);
+        return new Grant(baseUrl, token.token(), token.expiresAt().getEpochSecond(), headers.identityHeaders(user));
+    }
+
+    /**
+     * {@code POST /code_suggestions/tokens} (older clients): the same user-bound token as direct
+     * access, under the same policy (one shared rate limit, the admin's switch, cloud-routed
+     * features only), since it opens the same door.
+     */
+    public TokenServiceClient.AiToken userToken(User user) {
+        checkPolicy(user);
+        return mint(user);
+    }
+
+    /**
+     * What both endpoints check, in GitLab's order: the per-user throttle (one bucket for both
+     * endpoints), licence and seat, the admin's {@code duo_direct_access_enabled}, and the routing of
+     * {@code code_completions} (disabled: 401; self-hosted: 403, since a self-hosted model's endpoint
+     * and key never leave the instance). Returns the cloud gateway's URL.
+     */
+    private String checkPolicy(User user) {
         long retryAfter = rateLimiter.acquire(RateLimiter.Bucket.DIRECT_ACCESS, user.id);
         if (retryAfter > 0) {
             throw ApiException.tooManyRequests(retryAfter);
@@ -60,18 +86,12 @@ public class DirectAccess {
         if (route instanceof FeatureRouter.Route.SelfHosted) {
             throw ApiException.forbidden("Direct connections are not available for self-hosted models");
         }
-        String baseUrl = ((FeatureRouter.Route.Vendored) route).gatewayUrl().orElseThrow(() ->
+        return ((FeatureRouter.Route.Vendored) route).gatewayUrl().orElseThrow(() ->
                 ApiException.unavailable("code_completions is routed to the cloud AI gateway, but no cloud gateway URL "
                         + "is configured"));
-        TokenServiceClient.AiToken token = userToken(user);
-        return new Grant(baseUrl, token.token(), token.expiresAt().getEpochSecond(), headers.identityHeaders(user));
     }
 
-    /** A user-bound token for older clients ({@code /code_suggestions/tokens}). */
-    public TokenServiceClient.AiToken userToken(User user) {
-        if (!licensing.mayUseDuo(user)) {
-            throw ApiException.unauthorized();
-        }
+    private TokenServiceClient.AiToken mint(User user) {
         try {
             return tokenService.mintAiToken(identity.instanceId(), List.of("complete_code", "generate_code"),
                     headers.globalUserId(user));
