@@ -99,6 +99,53 @@ class CompositeIdentityMatrixTest {
         assertThat(status).isEqualTo(expected);
     }
 
+    /**
+     * Issue 12 #4: the token decides. Switching {@code composite_identity_enforced} off must not turn
+     * a live composite token into a plain service-account token: a {@code user:<id>} scope is
+     * always checked as composite.
+     */
+    @org.junit.jupiter.api.Test
+    void aTokenNamingAUserStaysCompositeAfterTheFlagIsSwitchedOff() {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        long groupId = ((Number) post(adminToken, "/api/v4/groups",
+                Map.of("name", "g-" + suffix, "path", "g-" + suffix, "visibility", "public")).path("id")).longValue();
+        long projectId = ((Number) post(adminToken, "/api/v4/projects", Map.of("name", "p-" + suffix,
+                "namespace_id", groupId, "visibility", "private")).path("id")).longValue();
+        long account = ((Number) post(adminToken, "/api/v4/service_accounts",
+                Map.of("composite_identity_enforced", true)).path("id")).longValue();
+        User human = data.user(User.ACTIVE);
+        addDeveloper(projectId, account);
+        String composite = TestOAuthTokens.accessToken(account, "api user:" + human.id);
+        given().auth().oauth2(composite).get("/api/v4/projects/" + projectId).then().statusCode(404);
+
+        given().header("PRIVATE-TOKEN", adminToken).contentType(ContentType.JSON)
+                .body(Map.of("composite_identity_enforced", false)).put("/api/v4/users/" + account)
+                .then().statusCode(200);
+
+        // The same token (and a refreshed one, which keeps its scopes) is still limited by the human.
+        given().auth().oauth2(composite).get("/api/v4/projects/" + projectId).then().statusCode(404);
+        given().auth().oauth2(TestOAuthTokens.accessToken(account, "api user:" + human.id))
+                .contentType(ContentType.JSON).body(Map.of("name", "l-" + suffix, "color", "#428BCA"))
+                .post("/api/v4/projects/" + projectId + "/labels").then().statusCode(404);
+        // A token naming no user is now the service account's own, as GitLab has it.
+        given().auth().oauth2(TestOAuthTokens.accessToken(account, "api")).get("/api/v4/projects/" + projectId)
+                .then().statusCode(200);
+        // Still refused as composite: two users, a malformed one, a user who is a bot.
+        for (String scope : List.of("api user:" + human.id + " user:" + account, "api user:abc", "api user:" + account)) {
+            given().auth().oauth2(TestOAuthTokens.accessToken(account, scope)).get("/api/v4/user")
+                    .then().statusCode(401);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aUserScopeOnAHumansTokenIsRefused() {
+        User human = data.user(User.ACTIVE);
+        User other = data.user(User.ACTIVE);
+        given().auth().oauth2(TestOAuthTokens.accessToken(human.id, "api user:" + other.id)).get("/api/v4/user")
+                .then().statusCode(401);
+        given().auth().oauth2(TestOAuthTokens.accessToken(human.id, "api")).get("/api/v4/user").then().statusCode(200);
+    }
+
     private void addDeveloper(long projectId, long userId) {
         given().header("PRIVATE-TOKEN", adminToken).contentType(ContentType.JSON)
                 .body(Map.of("user_id", userId, "access_level", 30))
