@@ -59,6 +59,57 @@ class TokenServiceFacadeTest {
     }
 
     @Test
+    void theCallersAddressTravelsAsXForwardedForReplacingOneItSent() {
+        FakeTokenServiceAndGateway.server.stubFor(post(urlEqualTo("/oauth/token")).willReturn(aResponse()
+                .withStatus(400).withHeader("Content-Type", "application/json").withBody("{\"error\":\"invalid_grant\"}")));
+        given().header("X-Forwarded-For", "203.0.113.9").formParam("grant_type", "refresh_token")
+                .post("/oauth/token").then().statusCode(400);
+        FakeTokenServiceAndGateway.server.verify(postRequestedFor(urlEqualTo("/oauth/token"))
+                .withHeader("X-Forwarded-For", equalTo("127.0.0.1")));
+    }
+
+    /**
+     * Issue 12 #10: only the public OAuth paths are forwarded, each to its own fixed path; nothing
+     * else under {@code /oauth} or {@code /.well-known} reaches token-service (which also serves
+     * {@code /internal/*}), however the path is spelled.
+     */
+    @Test
+    void onlyThePublicOAuthPathsAreForwarded() throws Exception {
+        var fake = FakeTokenServiceAndGateway.server;
+        fake.stubFor(com.github.tomakehurst.wiremock.client.WireMock.any(
+                com.github.tomakehurst.wiremock.client.WireMock.anyUrl()).atPriority(50)
+                .willReturn(aResponse().withStatus(200).withBody("{\"reached\":true}")));
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + io.restassured.RestAssured.port;
+        java.util.List<String> refused = new java.util.ArrayList<>();
+        for (String path : java.util.List.of("/oauth/applications", "/oauth/authorize/native", "/oauth/token/x",
+                "/oauth/../internal/v1/keys", "/oauth/%2e%2e/internal/v1/keys", "/oauth/%2E%2E%2Finternal%2Fv1%2Fkeys",
+                "/oauth/..%2Finternal%2Fv1%2Fkeys", "/oauth/discovery/keys/../../../internal/v1/keys",
+                "/.well-known/../internal/v1/keys", "/.well-known/anything", "/oauth//internal/v1/keys",
+                "/oauth/%252e%252e/internal/v1/keys")) {
+            for (String method : java.util.List.of("GET", "POST")) {
+                java.net.http.HttpResponse<String> answer = http.send(java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create(base + path)).header("Authorization", "Basic YXR0YWNrZXI6eA==")
+                        .method(method, java.net.http.HttpRequest.BodyPublishers.ofString("x=1")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (answer.statusCode() != 404 && answer.statusCode() != 405) {
+                    refused.add(method + " " + path + " answered " + answer.statusCode() + " " + answer.body());
+                }
+            }
+        }
+        org.assertj.core.api.Assertions.assertThat(refused).as("paths not refused").isEmpty();
+        // Nothing carrying the caller's credentials reached the fake token-service.
+        org.assertj.core.api.Assertions.assertThat(fake.findAll(com.github.tomakehurst.wiremock.client.WireMock
+                .anyRequestedFor(com.github.tomakehurst.wiremock.client.WireMock.anyUrl())
+                .withHeader("Authorization", equalTo("Basic YXR0YWNrZXI6eA==")))).isEmpty();
+        // Positive control: an allowed path with the same credentials does reach it.
+        given().header("Authorization", "Basic YXR0YWNrZXI6eA==").formParam("token", "x").post("/oauth/introspect")
+                .then().statusCode(200);
+        org.assertj.core.api.Assertions.assertThat(fake.findAll(postRequestedFor(urlEqualTo("/oauth/introspect"))
+                .withHeader("Authorization", equalTo("Basic YXR0YWNrZXI6eA==")))).hasSize(1);
+    }
+
+    @Test
     void tokenServiceDownIsServiceUnavailable() {
         FakeTokenServiceAndGateway.server.stubFor(post(urlEqualTo("/oauth/revoke")).willReturn(aResponse()
                 .withFault(com.github.tomakehurst.wiremock.http.Fault.CONNECTION_RESET_BY_PEER)));

@@ -12,7 +12,8 @@ import java.lang.reflect.AnnotatedElement;
 import java.util.Arrays;
 
 /**
- * The one gate of {@code /api/v4}: resolves the caller from a personal access token
+ * The one gate of every endpoint (deny by default): an endpoint answers without a token only when it
+ * is annotated {@link Anonymous}; every other one, under {@code /api/v4} or not, resolves the caller from a personal access token
  * ({@code PRIVATE-TOKEN} or {@code Authorization: Bearer}) or an OAuth access token
  * ({@code Authorization: Bearer}), applies composite identity, and checks the endpoint's
  * {@link RequiredScopes}.
@@ -37,7 +38,7 @@ public class TokenAuthenticationFilter {
 
     @ServerRequestFilter
     public void authenticate(ContainerRequestContext request, ResourceInfo resource) {
-        if (!request.getUriInfo().getPath().startsWith("/api/v4/") || isAnonymous(resource)) {
+        if (isAnonymous(resource)) {
             return;
         }
         Actor actor = resolve(request);
