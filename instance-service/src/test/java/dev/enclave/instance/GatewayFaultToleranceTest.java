@@ -212,9 +212,10 @@ class GatewayFaultToleranceTest {
             given().header("PRIVATE-TOKEN", token).get("/api/v4/user").then().statusCode(200);
         }
         // ...and the next is refused at once, while the others still hang.
-        assertServiceUnavailable(given().header("PRIVATE-TOKEN", token).contentType(ContentType.JSON)
-                        .body(Map.of("content", "hi")).post("/api/v4/chat/completions"),
-                "AI gateway has too many requests in progress from this instance; retry later");
+        Response full = given().header("PRIVATE-TOKEN", token).contentType(ContentType.JSON)
+                .body(Map.of("content", "hi")).post("/api/v4/chat/completions");
+        assertServiceUnavailable(full, "AI gateway has too many requests in progress from this instance; retry later");
+        full.then().header("Retry-After", equalTo("1"));
         assertThat(inFlight).noneMatch(CompletableFuture::isDone);
         assertThat(queued).isNotDone();
         assertThat(hung.paths).hasSize(BULKHEAD);
@@ -242,8 +243,10 @@ class GatewayFaultToleranceTest {
         }
         assertThat(broken.paths).hasSize(4);
 
-        // Open: refused without calling the broken gateway.
-        assertServiceUnavailable(complete(), "AI gateway is unavailable after repeated failures; retry in 60 s");
+        // Open: refused without calling the broken gateway, saying when to retry (the breaker's delay).
+        Response open = complete();
+        assertServiceUnavailable(open, "AI gateway is unavailable after repeated failures; retry in 60 s");
+        open.then().header("Retry-After", equalTo("60"));
         assertThat(broken.paths).hasSize(4);
 
         // Another gateway URL has its own breaker.

@@ -85,8 +85,20 @@ public class AiGatewayClient {
 
     /** The gateway could not be reached, did not answer in time, or is not being called; the message says which. */
     public static class GatewayUnavailableException extends RuntimeException {
+        private final Long retryAfterSeconds;
+
         public GatewayUnavailableException(String message) {
+            this(message, null);
+        }
+
+        public GatewayUnavailableException(String message, Long retryAfterSeconds) {
             super(message);
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+
+        /** When to retry ({@code Retry-After}), when known: the breaker's delay, or 1 s for a full bulkhead. */
+        public Long retryAfterSeconds() {
+            return retryAfterSeconds;
         }
     }
 
@@ -482,8 +494,9 @@ public class AiGatewayClient {
         GatewayUnavailableException refused(Throwable cause) {
             if (cause instanceof CircuitBreakerOpenException) {
                 LOG.warnf("[%s] AI gateway at %s: circuit breaker open, call refused", requestId, gatewayUrl);
+                long delay = config.gateway().circuitBreaker().delay().toMillis();
                 return new GatewayUnavailableException("AI gateway is unavailable after repeated failures; "
-                        + "retry in " + TokenServiceProxy.seconds(config.gateway().circuitBreaker().delay().toMillis()));
+                        + "retry in " + TokenServiceProxy.seconds(delay), (delay + 999) / 1000);
             }
             if (cause instanceof BulkheadException) {
                 LOG.warnf("[%s] AI gateway at %s: %d calls in progress and %d waiting, call refused", requestId,
@@ -495,7 +508,7 @@ public class AiGatewayClient {
 
         private GatewayUnavailableException busy() {
             return new GatewayUnavailableException("AI gateway has too many requests in progress from this "
-                    + "instance; retry later");
+                    + "instance; retry later", 1L);
         }
     }
 }

@@ -16,6 +16,13 @@ public interface InstanceConfig {
     /** How often the list of revoked OAuth access tokens is fetched from token-service. */
     Duration revocationPollInterval();
 
+    /**
+     * OAuth access tokens are refused (503) while the revocation list is older than this (or was
+     * never fetched): a token revoked meanwhile would otherwise keep working. Longer than the poll
+     * interval; personal access tokens are not affected.
+     */
+    Duration revocationMaxStaleness();
+
     /** Sent to the AI gateway as {@code X-Gitlab-Host-Name}. */
     String hostName();
 

@@ -17,8 +17,10 @@ import java.time.Instant;
 /**
  * How fresh the state kept from polls is: the revocation list (token-service) and the AI settings
  * (database), and the state of the breaker in front of token-service's AI token minting. Always UP:
- * the last good values stay in force and serve requests; this check makes their age visible
- * ({@code GET /q/health/ready}). Reads only fields, so it is cheap.
+ * the last good values stay in force and serve requests (personal access tokens keep working even
+ * when a stale revocation list makes OAuth access tokens refused, which {@code revocation_list}
+ * shows); this check makes their age visible ({@code GET /q/health/ready}). Reads only fields, so
+ * it is cheap.
  */
 @Readiness
 @ApplicationScoped
@@ -44,6 +46,9 @@ public class PollHealth implements HealthCheck {
         response.withData("revocation_list_age_ms", revocations.lastSuccess()
                 .map(at -> Long.toString(Duration.between(at, now).toMillis())).orElse("never fetched"));
         response.withData("revocation_poll", revocations.failure().map(f -> "failing: " + f).orElse("ok"));
+        response.withData("revocation_list", revocations.isStale()
+                ? "stale: OAuth access tokens are refused (older than " + revocations.maxStaleness().toSeconds()
+                + " s or never fetched)" : "fresh");
         response.withData("ai_settings_age_ms", settings.lastRead()
                 .map(at -> Long.toString(Duration.between(at, now).toMillis())).orElse("never read"));
         response.withData("ai_settings", settings.stale() ? "stale: re-reading fails" : "ok");

@@ -56,6 +56,13 @@ public class ApiException extends RuntimeException {
         return of(503, "503 Service Unavailable - " + detail);
     }
 
+    /** A 503 with {@code Retry-After} (seconds, at least 1), when when to retry is known. */
+    public static ApiException unavailable(String detail, Long retryAfterSeconds) {
+        ApiException e = unavailable(detail);
+        e.retryAfter = retryAfterSeconds == null ? null : Math.max(1, retryAfterSeconds);
+        return e;
+    }
+
     /** OAuth-style scope error, exactly as GitLab answers it. */
     public static ApiException insufficientScope(String requiredScopes) {
         Map<String, Object> body = new LinkedHashMap<>();
@@ -69,7 +76,7 @@ public class ApiException extends RuntimeException {
         return status;
     }
 
-    /** Seconds, for 429 answers. */
+    /** Seconds, for 429 answers and the 503s that know when to retry. */
     public Long retryAfter() {
         return retryAfter;
     }

@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
 /**
  * OAuth access tokens from token-service: RS256 JWTs verified by quarkus-oidc against
  * token-service's published keys (signature, issuer, audience = this instance's public URL,
- * expiry), then checked against the revocation list.
+ * expiry), then checked against the revocation list (503 while that list is stale, see
+ * {@link RevokedAccessTokens#requireFresh()}).
  */
 @ApplicationScoped
 public class OAuthAccessTokens {
@@ -40,15 +41,38 @@ public class OAuthAccessTokens {
         return token.chars().filter(c -> c == '.').count() == 2;
     }
 
+    /**
+     * Why a token was refused, for the debug log, without the token or its claims (the messages of
+     * quarkus-oidc and jose4j quote the whole claim set): the exception types along the cause chain,
+     * e.g. {@code AuthenticationFailedException <- InvalidJwtException}.
+     */
+    static String reason(Throwable failure) {
+        StringBuilder out = new StringBuilder();
+        for (Throwable t = failure; t != null && out.length() < 500; t = t.getCause() == t ? null : t.getCause()) {
+            if (!out.isEmpty()) {
+                out.append(" <- ");
+            }
+            out.append(t.getClass().getSimpleName());
+        }
+        return out.toString();
+    }
+
     public Optional<Verified> verify(String token) {
         SecurityIdentity identity;
         try {
             identity = verifier.authenticate(new AccessTokenCredential(token)).await().atMost(VERIFY_TIMEOUT);
         } catch (RuntimeException e) {
-            LOG.debugf("OAuth token refused: %s", e.getMessage());
+            if (LOG.isDebugEnabled()) {
+                LOG.debugf("OAuth token refused: %s", reason(e));
+            }
             return Optional.empty();
         }
-        if (!(identity.getPrincipal() instanceof JsonWebToken jwt) || revoked.isRevoked(jwt.getTokenID())) {
+        if (!(identity.getPrincipal() instanceof JsonWebToken jwt)) {
+            return Optional.empty();
+        }
+        // A genuine token, but whether it was revoked is only known from a fresh enough list.
+        revoked.requireFresh();
+        if (revoked.isRevoked(jwt.getTokenID())) {
             return Optional.empty();
         }
         long owner;

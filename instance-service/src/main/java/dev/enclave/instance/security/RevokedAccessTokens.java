@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enclave.instance.client.TokenServiceClient;
 import dev.enclave.instance.client.TokenServiceProxy;
 import dev.enclave.instance.config.InstanceConfig;
+import dev.enclave.instance.rest.ApiException;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.faulttolerance.api.TypedGuard;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,14 +19,18 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The revoked OAuth access tokens (by {@code jti}), polled from token-service every
  * {@code enclave.instance.revocation-poll-interval}: a revoked token stops working here within that
  * interval. A failed poll is retried with exponential backoff ({@code revocation-poll.*}); after
- * that the last list stays in force until the next poll (nothing can be revoked meanwhile, since
- * revocation happens at token-service). How old the list is shows in the readiness check
- * ({@code PollHealth}); a poll that starts or stops failing is logged once, not every time.
+ * that the last list stays in force until the next poll. It is not trusted for ever: once it is
+ * older than {@code enclave.instance.revocation-max-staleness} (or was never fetched), OAuth access
+ * tokens are refused with 503 ({@link #requireFresh()}) until a poll succeeds, since a token revoked
+ * at token-service meanwhile would otherwise keep working. How old the list is shows in the
+ * readiness check ({@code PollHealth}); a poll that starts or stops failing is logged once, not
+ * every time.
  */
 @ApplicationScoped
 public class RevokedAccessTokens {
@@ -48,12 +53,25 @@ public class RevokedAccessTokens {
     private volatile long since;
     private volatile Instant lastSuccess;
     private volatile String failure;
+    private final Duration maxStaleness;
+    /** Retry-After of the 503: the next poll is due within one interval. */
+    private final long retryAfterSeconds;
+    /** Serialises polls: the scheduled one and a request's first fetch before any poll succeeded. */
+    private final ReentrantLock polling = new ReentrantLock();
+    private volatile long lastFirstFetchAttempt;
 
     public RevokedAccessTokens(TokenServiceProxy tokenService, ObjectMapper json, Clock clock, InstanceConfig config) {
         this.tokenService = tokenService;
         this.json = json;
         this.clock = clock;
         InstanceConfig.Poll poll = config.revocationPoll();
+        Duration pollInterval = config.revocationPollInterval();
+        this.retryAfterSeconds = Math.max(1, (pollInterval.toMillis() + 999) / 1000);
+        this.maxStaleness = config.revocationMaxStaleness();
+        if (maxStaleness.compareTo(pollInterval) <= 0) {
+            throw new IllegalArgumentException("enclave.instance.revocation-max-staleness (" + maxStaleness
+                    + ") must be longer than enclave.instance.revocation-poll-interval (" + pollInterval + ")");
+        }
         this.retry = TypedGuard.create(JsonNode.class)
                 .withDescription("revocation-list poll")
                 .withRetry()
@@ -63,13 +81,75 @@ public class RevokedAccessTokens {
                 // the retries of one poll end before the next poll is due
                 .maxDuration(config.revocationPollInterval().toMillis(), ChronoUnit.MILLIS)
                 .retryOn(PollFailed.class)
-                .withExponentialBackoff().factor(2).maxDelay(poll.maxRetryDelay().toMillis(), ChronoUnit.MILLIS).done()
+                // (a backoff longer than the poll interval is not allowed by the retry, so it is capped there)
+                .withExponentialBackoff().factor(2).maxDelay(Math.min(poll.maxRetryDelay().toMillis(),
+                        Math.max(1, pollInterval.toMillis() - 1)), ChronoUnit.MILLIS).done()
                 .done()
                 .build();
     }
 
     public boolean isRevoked(String jti) {
         return jti != null && revoked.containsKey(jti);
+    }
+
+    /** The configured bound on the list's age. */
+    public Duration maxStaleness() {
+        return maxStaleness;
+    }
+
+    /** True when the list is older than the bound or was never fetched: OAuth tokens are refused. */
+    public boolean isStale() {
+        Instant at = lastSuccess;
+        return at == null || Duration.between(at, clock.instant()).compareTo(maxStaleness) > 0;
+    }
+
+    /**
+     * Throws a 503 (naming token-service, saying what still works) when the list is stale. Before the
+     * first successful poll, fetches once here (at most once a second across requests), so that the
+     * first requests after a start do not depend on the scheduler having run.
+     */
+    public void requireFresh() {
+        if (lastSuccess == null) {
+            fetchFirstList();
+        }
+        if (!isStale()) {
+            return;
+        }
+        Instant at = lastSuccess;
+        String age = at == null ? "could not be fetched from token-service since this instance started"
+                : "was last fetched from token-service " + Duration.between(at, clock.instant()).toSeconds()
+                + " s ago, longer than " + maxStaleness.toSeconds() + " s";
+        throw ApiException.unavailable("the list of revoked OAuth tokens " + age + ", so OAuth access tokens are "
+                + "refused until token-service can be reached; retry later (personal access tokens still work)",
+                retryAfterSeconds);
+    }
+
+    private void fetchFirstList() {
+        long now = System.nanoTime();
+        if (now - lastFirstFetchAttempt < 1_000_000_000L && lastFirstFetchAttempt != 0) {
+            return;
+        }
+        try {
+            // The scheduled poll may be running at this moment: wait for it briefly rather than poll twice.
+            if (!polling.tryLock(2, java.util.concurrent.TimeUnit.SECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            if (lastSuccess == null && System.nanoTime() - lastFirstFetchAttempt >= 1_000_000_000L) {
+                lastFirstFetchAttempt = System.nanoTime();
+                try {
+                    apply(fetch());
+                } catch (PollFailed e) {
+                    recordFailure(e);
+                }
+            }
+        } finally {
+            polling.unlock();
+        }
     }
 
     /** When the list was last fetched successfully (empty before the first success). */
@@ -85,17 +165,31 @@ public class RevokedAccessTokens {
     @Scheduled(every = "${enclave.instance.revocation-poll-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public void refresh() {
-        JsonNode body;
+        polling.lock();
         try {
-            body = retry.get(this::fetch);
-        } catch (PollFailed e) {
-            if (failure == null) {
-                LOG.warnf("Revocation poll failing (%s); keeping the list of %s", e.getMessage(),
-                        lastSuccess == null ? "never (empty)" : lastSuccess);
+            JsonNode body;
+            try {
+                body = retry.get(this::fetch);
+            } catch (PollFailed e) {
+                recordFailure(e);
+                return;
             }
-            failure = e.getMessage();
-            return;
+            apply(body);
+        } finally {
+            polling.unlock();
         }
+    }
+
+    private void recordFailure(PollFailed e) {
+        if (failure == null) {
+            LOG.warnf("Revocation poll failing (%s); keeping the list of %s; OAuth access tokens are refused once "
+                            + "it is older than %s", e.getMessage(),
+                    lastSuccess == null ? "never (empty)" : lastSuccess, maxStaleness);
+        }
+        failure = e.getMessage();
+    }
+
+    private void apply(JsonNode body) {
         for (JsonNode entry : body.path("revocations")) {
             revoked.put(entry.path("jti").asText(), expiry(entry.path("expires_at")));
         }

@@ -114,7 +114,8 @@ public class ChatCompletions {
         } catch (TokenServiceClient.TokenServiceException e) {
             throw ApiException.unavailable(e.getMessage());
         } catch (IOException e) {
-            throw ApiException.unavailable("cannot encode the chat request: " + e.getMessage());
+            LOG.errorf("Cannot encode a chat request: %s", e.getMessage());
+            throw ApiException.unavailable("instance-service could not encode the chat request");
         }
         return gateway.stream(gatewayUrl, "/v2/chat/agent", callHeaders, payload, deadline)
                 .onItem().<String>transformToUni(response -> {
@@ -135,7 +136,8 @@ public class ChatCompletions {
                     }
                 })
                 .onFailure(AiGatewayClient.GatewayUnavailableException.class)
-                .transform(e -> ApiException.unavailable(e.getMessage()));
+                .transform(e -> ApiException.unavailable(e.getMessage(),
+                        ((AiGatewayClient.GatewayUnavailableException) e).retryAfterSeconds()));
     }
 
     /**

@@ -150,7 +150,8 @@ public class CodeSuggestionsService {
         }
         return answer.onFailure(AiGatewayClient.GatewayUnavailableException.class).transform(e -> {
             LOG.warnf("%s: %s", feature, e.getMessage());
-            return ApiException.unavailable(e.getMessage());
+            return ApiException.unavailable(e.getMessage(),
+                    ((AiGatewayClient.GatewayUnavailableException) e).retryAfterSeconds());
         });
     }
 

@@ -30,9 +30,12 @@ public class DirectAccess {
     private final TokenServiceClient tokenService;
     private final InstanceIdentityService identity;
     private final GatewayHeaders headers;
+    private final dev.enclave.instance.config.InstanceConfig config;
 
     public DirectAccess(AiSettingsService settings, FeatureRouter router, Licensing licensing, RateLimiter rateLimiter,
-                        TokenServiceClient tokenService, InstanceIdentityService identity, GatewayHeaders headers) {
+                        TokenServiceClient tokenService, InstanceIdentityService identity, GatewayHeaders headers,
+                        dev.enclave.instance.config.InstanceConfig config) {
+        this.config = config;
         this.settings = settings;
         this.router = router;
         this.licensing = licensing;
@@ -98,7 +101,9 @@ public class DirectAccess {
         } catch (TokenServiceClient.TokenServiceException e) {
             throw ApiException.unavailable(e.getMessage());
         } catch (org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException e) {
-            throw ApiException.unavailable("token-service is unavailable after repeated failures; retry later");
+            long delay = config.aiToken().mint().circuitBreaker().delayMs();
+            throw ApiException.unavailable("token-service is unavailable after repeated failures; retry in "
+                    + dev.enclave.instance.client.TokenServiceProxy.seconds(delay), (delay + 999) / 1000);
         }
     }
 }
