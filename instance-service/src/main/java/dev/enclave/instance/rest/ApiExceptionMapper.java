@@ -2,11 +2,16 @@ package dev.enclave.instance.rest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.enclave.instance.client.TokenServiceClient;
+import jakarta.persistence.PersistenceException;
+import jakarta.transaction.RollbackException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 public class ApiExceptionMapper {
+
+    private static final Logger LOG = Logger.getLogger(ApiExceptionMapper.class);
 
     public static final String ERROR_ORIGIN = "X-GitLab-Error-Origin";
 
@@ -24,6 +29,31 @@ public class ApiExceptionMapper {
     @ServerExceptionMapper
     public Response map(TokenServiceClient.TokenServiceException e) {
         return map(ApiException.unavailable(e.getMessage()));
+    }
+
+    /**
+     * A write the database refused (a unique key taken by a concurrent request, a value too long):
+     * 4xx naming the conflict. Anything else from the persistence layer stays a 500, in GitLab's shape.
+     */
+    @ServerExceptionMapper
+    public Response map(PersistenceException e) {
+        ApiException answer = PersistenceFailures.answer(e);
+        if (answer == null) {
+            LOG.error("Database failure", e);
+            return map(ApiException.of(500, "500 Internal Server Error"));
+        }
+        return map(answer);
+    }
+
+    /** The same, when the database refuses at commit. */
+    @ServerExceptionMapper
+    public Response map(RollbackException e) {
+        ApiException answer = PersistenceFailures.answer(e);
+        if (answer == null) {
+            LOG.error("Transaction rolled back at commit", e);
+            return map(ApiException.of(500, "500 Internal Server Error"));
+        }
+        return map(answer);
     }
 
     /** Malformed JSON bodies: say so instead of a bare 400. */
