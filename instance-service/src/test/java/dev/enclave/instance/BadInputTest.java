@@ -85,6 +85,9 @@ class BadInputTest {
                 new Case("GET", "/api/v4/projects/{groupPath}%2F%25zz", null, 404, "404 Project Not Found"),
                 new Case("GET", "/api/v4/groups/%25zz", null, 404, "404 Group Not Found"),
                 new Case("RAW", "/api/v4/groups/%zz", null, 400, null),
+                new Case("RAW", "/api/v4/projects?page=%zz", null, 400, null),
+                new Case("RAW", "/api/v4/users?username=%zz", null, 400, null),
+                new Case("RAWFORM", "/api/v4/applications", null, 400, "malformed %-escape"),
                 new Case("GET", "/api/v4/projects/%25zz/issues", null, 404, "404 Project Not Found"),
                 new Case("GET", "/api/v4/groups/%25zz/members", null, 404, "404 Group Not Found"),
                 new Case("GET", "/api/v4/projects/99999999999999999999", null, 404, "404 Project Not Found"),
@@ -215,17 +218,24 @@ class BadInputTest {
      * HTTP layer may refuse it before the API sees it, but never a 500.
      */
     private static void checkRaw(Case c) throws IOException {
+        boolean form = c.method().equals("RAWFORM");
+        String body = form ? "name=%zz&redirect_uri=https://x.example/cb&scopes=api" : "";
         try (Socket socket = new Socket("127.0.0.1", RestAssured.port)) {
-            socket.getOutputStream().write(("GET " + c.path() + " HTTP/1.1\r\nHost: 127.0.0.1\r\nPRIVATE-TOKEN: "
-                    + admin + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(((form ? "POST " : "GET ") + c.path() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "PRIVATE-TOKEN: " + admin + "\r\n"
+                    + (form ? "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " + body.length()
+                    + "\r\n" : "") + "Connection: close\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
             String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             int status = Integer.parseInt(answer.substring(9, 12));
             assertThat(status).as(c + ": " + answer).isBetween(400, 404);
+            if (c.message() != null) {
+                assertThat(answer).as(c.toString()).contains(c.message());
+            }
         }
     }
 
     private static void check(Case c) throws IOException {
-        if (c.method().equals("RAW")) {
+        if (c.method().startsWith("RAW")) {
             checkRaw(c);
             return;
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.enclave.instance.client.TokenServiceClient;
 import jakarta.persistence.PersistenceException;
 import jakarta.transaction.RollbackException;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
@@ -60,5 +61,28 @@ public class ApiExceptionMapper {
     @ServerExceptionMapper
     public Response map(JsonProcessingException e) {
         return map(ApiException.badRequest("Request body is not valid JSON: " + e.getOriginalMessage()));
+    }
+
+    /** The JSON reader reports a syntax error or a number too large as a bare 400: give it a body. */
+    @ServerExceptionMapper
+    public Response map(WebApplicationException e) {
+        if (e.getCause() instanceof JsonProcessingException json) {
+            return map(json);
+        }
+        return e.getResponse();
+    }
+
+    /**
+     * A query string or form with an escape that does not decode ({@code ?page=%zz}) fails in the
+     * framework, before any resource, as an IllegalArgumentException: 400, not 500.
+     */
+    @ServerExceptionMapper
+    public Response map(IllegalArgumentException e) {
+        if (e.getMessage() != null && (e.getMessage().startsWith("Failed to decode")
+                || e.getMessage().startsWith("URLDecoder:"))) {
+            return map(ApiException.badRequest("The query string or form has a malformed %-escape"));
+        }
+        LOG.error("Request failed", e);
+        return map(ApiException.of(500, "500 Internal Server Error"));
     }
 }

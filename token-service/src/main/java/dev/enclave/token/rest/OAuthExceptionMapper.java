@@ -47,7 +47,8 @@ public class OAuthExceptionMapper {
      */
     @ServerExceptionMapper
     public Response map(IllegalArgumentException e) {
-        if (e.getMessage() != null && e.getMessage().startsWith("Failed to decode")) {
+        if (e.getMessage() != null && (e.getMessage().startsWith("Failed to decode")
+                || e.getMessage().startsWith("URLDecoder:"))) {
             return map(OAuthException.invalidRequest("The form or query string has a malformed %-escape"));
         }
         LOG.error("Request failed", e);
