@@ -1,6 +1,7 @@
 package dev.enclave.instance.rest;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** An error in GitLab's REST shapes, answered with {@code X-GitLab-Error-Origin: monolith}. */
@@ -46,6 +47,14 @@ public class ApiException extends RuntimeException {
     /** Grape parameter validation: 400 {@code {"error": "current_file is missing"}}. */
     public static ApiException badRequest(String error) {
         return new ApiException(400, error, Map.of("error", error));
+    }
+
+    /**
+     * A model validation error, as GitLab's {@code render_validation_error!}: 400
+     * {@code {"message": {"path": ["has already been taken"]}}}.
+     */
+    public static ApiException validation(String field, String problem) {
+        return new ApiException(400, field + " " + problem, Map.of("message", Map.of(field, List.of(problem))));
     }
 
     public static ApiException tooLarge() {

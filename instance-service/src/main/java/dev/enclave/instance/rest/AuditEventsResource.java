@@ -34,7 +34,7 @@ public class AuditEventsResource {
 
     @GET
     public Response list(@QueryParam("entity_type") String entityType, @QueryParam("entity_id") Long entityId,
-                         @QueryParam("page") Integer page, @QueryParam("per_page") Integer perPage,
+                         @QueryParam("page") String page, @QueryParam("per_page") String perPage,
                          @Context UriInfo uri) {
         currentUser.requireAdmin();
         // Composite tokens are created at token-service, which the instance polls; reading the log

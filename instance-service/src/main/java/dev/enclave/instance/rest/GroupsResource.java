@@ -61,8 +61,8 @@ public class GroupsResource {
     @GET
     @Path("/{id}/members")
     @RequiredScopes({"api", "read_api"})
-    public Response members(@PathParam("id") String id, @QueryParam("page") Integer page,
-                            @QueryParam("per_page") Integer perPage, @Context UriInfo uri) {
+    public Response members(@PathParam("id") String id, @QueryParam("page") String page,
+                            @QueryParam("per_page") String perPage, @Context UriInfo uri) {
         Group group = namespaces.group(id);
         authorizer.authorize(currentUser.actor(), Authorizer.GroupAction.READ, group);
         return Pagination.of(page, perPage).respond(

@@ -68,7 +68,7 @@ public class LicenseResource {
 
     @GET
     @Path("/admin/duo/seats")
-    public Response seats(@QueryParam("page") Integer page, @QueryParam("per_page") Integer perPage,
+    public Response seats(@QueryParam("page") String page, @QueryParam("per_page") String perPage,
                           @Context UriInfo uri) {
         currentUser.requireAdmin();
         return Pagination.of(page, perPage).respond(DuoSeatAssignment.<DuoSeatAssignment>find("order by userId"),

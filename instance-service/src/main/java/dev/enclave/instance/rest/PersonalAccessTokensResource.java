@@ -86,8 +86,8 @@ public class PersonalAccessTokensResource {
     @GET
     @Path("/personal_access_tokens")
     @RequiredScopes({"api", "read_api"})
-    public Response list(@QueryParam("user_id") Long userId, @QueryParam("page") Integer page,
-                         @QueryParam("per_page") Integer perPage, @Context UriInfo uri) {
+    public Response list(@QueryParam("user_id") Long userId, @QueryParam("page") String page,
+                         @QueryParam("per_page") String perPage, @Context UriInfo uri) {
         User caller = currentUser.require();
         Long owner = caller.admin ? userId : caller.id;
         var query = owner == null ? PersonalAccessToken.<PersonalAccessToken>find("order by id")

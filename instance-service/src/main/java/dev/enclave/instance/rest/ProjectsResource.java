@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.enclave.instance.domain.Issue;
 import dev.enclave.instance.domain.Member;
 import dev.enclave.instance.domain.Project;
-import dev.enclave.instance.security.Actor;
 import dev.enclave.instance.security.Authorizer;
 import dev.enclave.instance.security.CurrentUser;
 import dev.enclave.instance.security.RequiredScopes;
@@ -68,13 +67,10 @@ public class ProjectsResource {
     /** Projects the caller can see (both identities, with composite identity). */
     @GET
     @RequiredScopes({"api", "read_api"})
-    public Response list(@QueryParam("page") Integer page, @QueryParam("per_page") Integer perPage,
+    public Response list(@QueryParam("page") String page, @QueryParam("per_page") String perPage,
                          @Context UriInfo uri) {
-        Actor actor = currentUser.actor();
-        // Visibility depends on the group chain, so it is decided per project, then paged.
-        java.util.List<Views.ProjectView> visible = Project.<Project>list("order by id").stream()
-                .filter(p -> authorizer.canRead(actor, p)).map(Views.ProjectView::of).toList();
-        return Pagination.of(page, perPage).respond(visible, uri);
+        return Pagination.of(page, perPage).respond(
+                authorizer.visibleProjects(currentUser.actor()).map(Views.ProjectView::of), uri);
     }
 
     /** {@code :id} is the numeric id or the URL-encoded full path ({@code group%2Fproject}). */
@@ -98,8 +94,8 @@ public class ProjectsResource {
     @GET
     @Path("/{id}/members")
     @RequiredScopes({"api", "read_api"})
-    public Response members(@PathParam("id") String id, @QueryParam("page") Integer page,
-                            @QueryParam("per_page") Integer perPage, @Context UriInfo uri) {
+    public Response members(@PathParam("id") String id, @QueryParam("page") String page,
+                            @QueryParam("per_page") String perPage, @Context UriInfo uri) {
         Project project = namespaces.project(id);
         authorizer.authorize(currentUser.actor(), Authorizer.ProjectAction.READ, project);
         return Pagination.of(page, perPage).respond(
@@ -128,8 +124,8 @@ public class ProjectsResource {
     @GET
     @Path("/{id}/issues")
     @RequiredScopes({"api", "read_api"})
-    public Response listIssues(@PathParam("id") String id, @QueryParam("page") Integer page,
-                               @QueryParam("per_page") Integer perPage, @Context UriInfo uri) {
+    public Response listIssues(@PathParam("id") String id, @QueryParam("page") String page,
+                               @QueryParam("per_page") String perPage, @Context UriInfo uri) {
         Project project = namespaces.project(id);
         authorizer.authorize(currentUser.actor(), Authorizer.ProjectAction.READ, project);
         return Pagination.of(page, perPage).respond(

@@ -65,7 +65,7 @@ public class UsersResource {
     @GET
     @Path("/users")
     @RequiredScopes({"api", "read_api", "read_user"})
-    public Response users(@QueryParam("page") Integer page, @QueryParam("per_page") Integer perPage,
+    public Response users(@QueryParam("page") String page, @QueryParam("per_page") String perPage,
                           @QueryParam("username") String username, @Context UriInfo uri) {
         boolean admin = currentUser.require().admin;
         var query = username == null ? User.<User>find("order by id") : User.<User>find("username = ?1 order by id",
@@ -122,7 +122,7 @@ public class UsersResource {
 
     @GET
     @Path("/service_accounts")
-    public Response serviceAccounts(@QueryParam("page") Integer page, @QueryParam("per_page") Integer perPage,
+    public Response serviceAccounts(@QueryParam("page") String page, @QueryParam("per_page") String perPage,
                                     @Context UriInfo uri) {
         currentUser.requireAdmin();
         return Pagination.of(page, perPage).respond(User.<User>find("bot = true order by id"), Views.UserView::full,

@@ -4,6 +4,7 @@ import dev.enclave.instance.domain.PersonalAccessToken;
 import dev.enclave.instance.domain.User;
 import dev.enclave.instance.config.InstanceConfig;
 import dev.enclave.instance.rest.ApiException;
+import dev.enclave.instance.rest.FieldLimits;
 import dev.enclave.instance.service.AfterCommit;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -112,6 +113,7 @@ public class PersonalAccessTokens {
         if (name == null || name.isBlank()) {
             throw ApiException.badRequest("name is missing");
         }
+        FieldLimits.require(name, "name", FieldLimits.NAME);
         if (scopes == null || scopes.isEmpty()) {
             throw ApiException.badRequest("scopes is missing");
         }

@@ -4,6 +4,7 @@ import dev.enclave.instance.config.InstanceConfig;
 import dev.enclave.instance.domain.AiSettings;
 import dev.enclave.instance.domain.FeatureSetting;
 import dev.enclave.instance.rest.ApiException;
+import dev.enclave.instance.rest.FieldLimits;
 import dev.enclave.instance.security.Actor;
 import dev.enclave.instance.security.ModelEndpointAllowlist;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -180,8 +181,9 @@ public class AiSettingsService {
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest("egress_allowed_cidrs: " + e.getMessage());
             }
-            stored.egressAllowedCidrs = String.join(",", update.egressAllowedCidrs().stream()
-                    .map(String::trim).filter(s -> !s.isEmpty()).toList());
+            stored.egressAllowedCidrs = FieldLimits.require(String.join(",", update.egressAllowedCidrs().stream()
+                    .map(String::trim).filter(s -> !s.isEmpty()).toList()), "egress_allowed_cidrs (joined with commas)",
+                    FieldLimits.EGRESS_CIDRS);
         }
         stored.updatedAt = clock.instant();
         long vendored = FeatureSetting.count("provider", FeatureSetting.VENDORED);
@@ -196,6 +198,7 @@ public class AiSettingsService {
         if (value.isBlank()) {
             return null;
         }
+        FieldLimits.require(value.trim(), field, FieldLimits.URL);
         try {
             URI uri = URI.create(value.trim());
             if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {

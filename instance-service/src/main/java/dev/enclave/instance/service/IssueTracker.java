@@ -5,6 +5,7 @@ import dev.enclave.instance.domain.Label;
 import dev.enclave.instance.domain.Note;
 import dev.enclave.instance.domain.Project;
 import dev.enclave.instance.rest.ApiException;
+import dev.enclave.instance.rest.FieldLimits;
 import dev.enclave.instance.security.Actor;
 import dev.enclave.instance.security.Authorizer;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,9 +40,8 @@ public class IssueTracker {
         if (title == null || title.isBlank()) {
             throw ApiException.badRequest("title is missing");
         }
-        if (title.length() > 255) {
-            throw ApiException.badRequest("title is too long (maximum is 255 characters)");
-        }
+        FieldLimits.require(title, "title", FieldLimits.ISSUE_TITLE);
+        FieldLimits.require(description, "description", FieldLimits.TEXT_BODY);
         // Serialise iid allocation per project.
         Project locked = Project.findById(project.id, LockModeType.PESSIMISTIC_WRITE);
         Issue issue = new Issue();
@@ -67,6 +67,7 @@ public class IssueTracker {
         if (body == null || body.isBlank()) {
             throw ApiException.badRequest("body is missing");
         }
+        FieldLimits.require(body, "body", FieldLimits.TEXT_BODY);
         Issue issue = Issue.findByIid(project.id, issueIid).orElseThrow(() -> ApiException.notFound("Issue"));
         Note note = new Note();
         note.issue = issue;
@@ -83,6 +84,7 @@ public class IssueTracker {
         if (name == null || name.isBlank()) {
             throw ApiException.badRequest("name is missing");
         }
+        FieldLimits.require(name, "name", FieldLimits.NAME);
         if (color == null || !COLOR.matcher(color).matches()) {
             throw ApiException.badRequest("color must be a 6-digit hex colour such as #428BCA");
         }

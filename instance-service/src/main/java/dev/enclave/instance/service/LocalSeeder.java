@@ -4,6 +4,7 @@ import dev.enclave.instance.config.InstanceConfig;
 import dev.enclave.instance.domain.DuoSeatAssignment;
 import dev.enclave.instance.domain.License;
 import dev.enclave.instance.domain.SelfHostedModel;
+import dev.enclave.instance.domain.TopLevelNamespace;
 import dev.enclave.instance.domain.User;
 import dev.enclave.instance.security.PersonalAccessTokens;
 import io.quarkus.runtime.StartupEvent;
@@ -69,6 +70,11 @@ public class LocalSeeder {
         admin.bot = false;
         admin.createdAt = clock.instant();
         admin.persist();
+        TopLevelNamespace namespace = new TopLevelNamespace();
+        namespace.pathKey = TopLevelNamespace.key(admin.username);
+        namespace.kind = TopLevelNamespace.USER;
+        namespace.ownerId = admin.id;
+        namespace.persist();
 
         License license = License.current();
         license.tier = License.ULTIMATE;

@@ -3,18 +3,19 @@ package dev.enclave.instance.service;
 import dev.enclave.instance.domain.Group;
 import dev.enclave.instance.domain.Member;
 import dev.enclave.instance.domain.Project;
+import dev.enclave.instance.domain.TopLevelNamespace;
 import dev.enclave.instance.domain.User;
 import dev.enclave.instance.rest.ApiException;
+import dev.enclave.instance.rest.FieldLimits;
 import dev.enclave.instance.security.Actor;
 import dev.enclave.instance.security.Authorizer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -25,33 +26,55 @@ public class Namespaces {
 
     private static final List<String> VISIBILITY_ORDER = List.of("private", "internal", "public");
     private static final Set<Integer> ACCESS_LEVELS = Set.of(10, 20, 30, 40, 50);
+    private static final Pattern ENCODED_SLASH = Pattern.compile("%2F", Pattern.CASE_INSENSITIVE);
     private static final Pattern PATH = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}");
 
     private final Authorizer authorizer;
     private final AuditLog audit;
     private final Clock clock;
+    private final TopLevelNamespaces topLevel;
 
-    public Namespaces(Authorizer authorizer, AuditLog audit, Clock clock) {
+    public Namespaces(Authorizer authorizer, AuditLog audit, Clock clock, TopLevelNamespaces topLevel) {
         this.authorizer = authorizer;
         this.audit = audit;
         this.clock = clock;
+        this.topLevel = topLevel;
     }
 
-    /** {@code :id} is a numeric id or a URL-encoded full path, as in GitLab. */
+    /**
+     * {@code :id} is a numeric id or a URL-encoded full path, as in GitLab. The framework decodes
+     * the path parameter except its encoded slashes; only those are decoded here (a full path has
+     * nothing else that needs encoding). Decoding the rest a second time turned {@code %25zz} into
+     * a malformed escape and a 500; now any other {@code %} is a name no project has: 404.
+     */
     @Transactional(Transactional.TxType.SUPPORTS)
     public Project project(String idOrPath) {
-        return (isNumeric(idOrPath) ? Project.<Project>findByIdOptional(Long.parseLong(idOrPath))
-                : Project.findByFullPath(decode(idOrPath))).orElseThrow(() -> ApiException.notFound("Project"));
+        return (isNumeric(idOrPath) ? id(idOrPath).flatMap(id -> Project.<Project>findByIdOptional(id))
+                : Project.findByFullPath(fullPath(idOrPath))).orElseThrow(() -> ApiException.notFound("Project"));
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)
     public Group group(String idOrPath) {
-        return (isNumeric(idOrPath) ? Group.<Group>findByIdOptional(Long.parseLong(idOrPath))
-                : Group.findByFullPath(decode(idOrPath))).orElseThrow(() -> ApiException.notFound("Group"));
+        return (isNumeric(idOrPath) ? id(idOrPath).flatMap(id -> Group.<Group>findByIdOptional(id))
+                : Group.findByFullPath(fullPath(idOrPath))).orElseThrow(() -> ApiException.notFound("Group"));
+    }
+
+    private static String fullPath(String encoded) {
+        return ENCODED_SLASH.matcher(encoded).replaceAll("/");
+    }
+
+    /** An id beyond 64 bits names nothing. */
+    private static Optional<Long> id(String digits) {
+        try {
+            return Optional.of(Long.parseLong(digits));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     public Group createGroup(Actor actor, String name, String path, Long parentId, String visibility) {
         requireText(name, "name");
+        FieldLimits.require(name, "name", FieldLimits.NAME);
         String chosenPath = requirePath(path == null || path.isBlank() ? slug(name) : path, "path");
         String chosenVisibility = visibility(visibility);
         Group group = new Group();
@@ -67,11 +90,16 @@ public class Namespaces {
             group.fullPath = parent.fullPath + "/" + chosenPath;
         } else {
             group.fullPath = chosenPath;
+            topLevel.requireFree(chosenPath, Namespaces::pathTaken);
         }
+        requireFullPath(group.fullPath);
         if (Group.findByFullPath(group.fullPath).isPresent() || Project.findByFullPath(group.fullPath).isPresent()) {
-            throw ApiException.badRequest("path " + group.fullPath + " has already been taken");
+            throw pathTaken();
         }
         group.persist();
+        if (group.parent == null) {
+            topLevel.reserve(chosenPath, TopLevelNamespace.GROUP, group.id, Namespaces::pathTaken);
+        }
         // As in GitLab, whoever creates a group owns it.
         addMember(Member.GROUP, group.id, actor.user(), Authorizer.OWNER);
         audit.record("group_created", actor, "Group", group.id, group.fullPath);
@@ -81,6 +109,8 @@ public class Namespaces {
     public Project createProject(Actor actor, String name, String path, Long namespaceId, String visibility,
                                  String description) {
         requireText(name, "name");
+        FieldLimits.require(name, "name", FieldLimits.NAME);
+        FieldLimits.require(description, "description", FieldLimits.PROJECT_DESCRIPTION);
         String chosenPath = requirePath(path == null || path.isBlank() ? slug(name) : path, "path");
         String chosenVisibility = visibility(visibility);
         Project project = new Project();
@@ -100,8 +130,9 @@ public class Namespaces {
         } else {
             project.fullPath = actor.user().username + "/" + chosenPath;
         }
+        requireFullPath(project.fullPath);
         if (Project.findByFullPath(project.fullPath).isPresent()) {
-            throw ApiException.badRequest("path " + project.fullPath + " has already been taken");
+            throw pathTaken();
         }
         project.persist();
         audit.record("project_created", actor, "Project", project.id, project.fullPath);
@@ -112,10 +143,10 @@ public class Namespaces {
         authorizer.authorize(actor, Authorizer.ProjectAction.UPDATE, project);
         if (name != null) {
             requireText(name, "name");
-            project.name = name;
+            project.name = FieldLimits.require(name, "name", FieldLimits.NAME);
         }
         if (description != null) {
-            project.description = description;
+            project.description = FieldLimits.require(description, "description", FieldLimits.PROJECT_DESCRIPTION);
         }
         audit.record("project_updated", actor, "Project", project.id, null);
         return project;
@@ -194,10 +225,24 @@ public class Namespaces {
     }
 
     private static String requirePath(String path, String field) {
+        FieldLimits.require(path, field, FieldLimits.PATH);
         if (!PATH.matcher(path).matches()) {
             throw ApiException.badRequest(field + " can contain only letters, digits, '_', '-' and '.'");
         }
         return path;
+    }
+
+    /** Deep nesting can make a full path longer than its column even when every segment fits. */
+    private static void requireFullPath(String fullPath) {
+        if (fullPath.length() > FieldLimits.FULL_PATH) {
+            throw ApiException.badRequest("path is too long: the full path " + fullPath.substring(0, 40)
+                    + "... would have " + fullPath.length() + " characters (maximum is " + FieldLimits.FULL_PATH + ")");
+        }
+    }
+
+    /** GitLab's answer when a namespace path is taken: 400 {@code {"message": {"path": ["has already been taken"]}}}. */
+    static ApiException pathTaken() {
+        return ApiException.validation("path", "has already been taken");
     }
 
     private static String slug(String name) {
@@ -208,7 +253,4 @@ public class Namespaces {
         return !s.isEmpty() && s.chars().allMatch(Character::isDigit);
     }
 
-    private static String decode(String path) {
-        return URLDecoder.decode(path, StandardCharsets.UTF_8);
-    }
 }

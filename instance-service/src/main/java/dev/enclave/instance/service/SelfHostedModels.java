@@ -4,6 +4,7 @@ import dev.enclave.instance.crypto.SecretCipher;
 import dev.enclave.instance.domain.FeatureSetting;
 import dev.enclave.instance.domain.SelfHostedModel;
 import dev.enclave.instance.rest.ApiException;
+import dev.enclave.instance.rest.FieldLimits;
 import dev.enclave.instance.security.Actor;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -62,6 +63,7 @@ public class SelfHostedModels {
     }
 
     public SelfHostedModel create(Actor admin, Fields fields) {
+        requireLengths(fields);
         require(fields.name(), "name");
         require(fields.model(), "model");
         require(fields.endpoint(), "endpoint");
@@ -77,6 +79,7 @@ public class SelfHostedModels {
     }
 
     public SelfHostedModel update(Actor admin, long id, Fields fields) {
+        requireLengths(fields);
         SelfHostedModel model = find(id);
         String provider = fields.provider() == null ? model.provider : fields.provider();
         validate(fields.name() == null ? model.name : fields.name(), model.id,
@@ -197,6 +200,8 @@ public class SelfHostedModels {
     }
 
     private void validate(String name, Long selfId, String family, String provider, String endpoint) {
+        FieldLimits.require(name, "name", FieldLimits.NAME);
+        FieldLimits.require(endpoint, "endpoint", FieldLimits.URL);
         if (!AiCatalog.FAMILIES.contains(family)) {
             throw ApiException.badRequest("model must be one of " + String.join(", ", AiCatalog.FAMILIES));
         }
@@ -211,6 +216,14 @@ public class SelfHostedModels {
         settings.current().allowlist().refusal(endpoint).ifPresent(reason -> {
             throw ApiException.badRequest(reason);
         });
+    }
+
+    /** The columns' sizes; the API key is stored encrypted, so its limit leaves room for the envelope. */
+    private static void requireLengths(Fields fields) {
+        FieldLimits.require(fields.name(), "name", FieldLimits.NAME);
+        FieldLimits.require(fields.endpoint(), "endpoint", FieldLimits.URL);
+        FieldLimits.require(fields.identifier(), "identifier", FieldLimits.NAME);
+        FieldLimits.require(fields.apiToken(), "api_token", FieldLimits.MODEL_API_TOKEN);
     }
 
     private static void require(String value, String field) {

@@ -1,8 +1,10 @@
 package dev.enclave.instance.service;
 
 import dev.enclave.instance.domain.License;
+import dev.enclave.instance.domain.TopLevelNamespace;
 import dev.enclave.instance.domain.User;
 import dev.enclave.instance.rest.ApiException;
+import dev.enclave.instance.rest.FieldLimits;
 import dev.enclave.instance.security.Actor;
 import dev.enclave.instance.security.PersonalAccessTokens;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,17 +24,19 @@ public class UserAccounts {
     private final AuditLog audit;
     private final Clock clock;
     private final PersonalAccessTokens tokens;
+    private final TopLevelNamespaces topLevel;
 
-    public UserAccounts(AuditLog audit, Clock clock, PersonalAccessTokens tokens) {
+    public UserAccounts(AuditLog audit, Clock clock, PersonalAccessTokens tokens, TopLevelNamespaces topLevel) {
         this.audit = audit;
         this.clock = clock;
         this.tokens = tokens;
+        this.topLevel = topLevel;
     }
 
     public User createUser(Actor admin, String username, String name, String email, boolean isAdmin) {
         User user = newUser(username, name, email);
         user.admin = isAdmin;
-        user.persist();
+        persist(user);
         audit.record("user_created", admin, "User", user.id, null);
         return user;
     }
@@ -48,7 +52,7 @@ public class UserAccounts {
         User account = newUser(chosen, name == null || name.isBlank() ? "Service account user" : name, email);
         account.bot = true;
         account.compositeIdentityEnforced = compositeIdentityEnforced;
-        account.persist();
+        persist(account);
         audit.record("service_account_created", admin, "User", account.id,
                 compositeIdentityEnforced ? "composite_identity_enforced=true" : null);
         return account;
@@ -82,10 +86,24 @@ public class UserAccounts {
         return User.<User>findByIdOptional(userId).orElseThrow(() -> ApiException.notFound("User"));
     }
 
+    /** The user and its top-level namespace, which no group or other user may hold (any case). */
+    private void persist(User user) {
+        user.persist();
+        topLevel.reserve(user.username, TopLevelNamespace.USER, user.id, UserAccounts::usernameTaken);
+    }
+
+    /** As GitLab's {@code POST /users} answers a taken username (a user's or a top-level group's path). */
+    private static ApiException usernameTaken() {
+        return ApiException.conflict("Username has already been taken");
+    }
+
     private User newUser(String username, String name, String email) {
         if (username == null || username.isBlank()) {
             throw ApiException.badRequest("username is missing");
         }
+        FieldLimits.require(username, "username", FieldLimits.NAME);
+        FieldLimits.require(name, "name", FieldLimits.NAME);
+        FieldLimits.require(email, "email", FieldLimits.EMAIL);
         if (!USERNAME.matcher(username).matches()) {
             throw ApiException.badRequest("username can contain only letters, digits, '_', '-' and '.', "
                     + "and must start with a letter or digit");
@@ -93,9 +111,7 @@ public class UserAccounts {
         if (name == null || name.isBlank()) {
             throw ApiException.badRequest("name is missing");
         }
-        if (User.findByUsername(username).isPresent()) {
-            throw ApiException.conflict("Username has already been taken");
-        }
+        topLevel.requireFree(username, UserAccounts::usernameTaken);
         User user = new User();
         user.username = username;
         user.name = name;

@@ -73,11 +73,20 @@ public class ApplicationResource {
         return applications.list().stream().map(a -> ApplicationResponse.of(a, null)).toList();
     }
 
+    /** Not a number, or beyond 64 bits: no application has that id (the framework's 404 had no body). */
+    private static long applicationId(String id) {
+        try {
+            return Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            throw OAuthException.notFound("No OAuth application " + id);
+        }
+    }
+
     @DELETE
     @Path("{id}")
-    public Response delete(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") long id) {
+    public Response delete(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id) {
         clients.authenticate(authorization);
-        applications.delete(id);
+        applications.delete(applicationId(id));
         return Response.noContent().build();
     }
 }

@@ -58,6 +58,11 @@ public class OAuthException extends RuntimeException {
         return new OAuthException(Response.Status.BAD_REQUEST, "invalid_target", description);
     }
 
+    /** 409: the request lost a race with a concurrent one that changed the same record. */
+    public static OAuthException conflict(String description) {
+        return new OAuthException(Response.Status.CONFLICT, "conflict", description);
+    }
+
     public static OAuthException notFound(String description) {
         return new OAuthException(Response.Status.NOT_FOUND, "not_found", description);
     }

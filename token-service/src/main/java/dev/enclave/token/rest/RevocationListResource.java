@@ -50,14 +50,21 @@ public class RevocationListResource {
                 list.now().toEpochMilli());
     }
 
+    /** The end of year 9999: a {@code since} beyond it (or before 1970) fits no database timestamp. */
+    static final long MAX_SINCE = 253_402_300_799_999L;
+
     private static long parseSince(String since) {
         if (since == null || since.isBlank()) {
             return 0;
         }
         try {
-            return Long.parseLong(since);
+            long millis = Long.parseLong(since);
+            if (millis >= 0 && millis <= MAX_SINCE) {
+                return millis;
+            }
         } catch (NumberFormatException e) {
-            throw OAuthException.invalidRequest("since must be epoch milliseconds");
+            // answered below, like an out-of-range value
         }
+        throw OAuthException.invalidRequest("since must be epoch milliseconds from 0 to " + MAX_SINCE);
     }
 }

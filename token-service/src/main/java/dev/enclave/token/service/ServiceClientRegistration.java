@@ -5,6 +5,7 @@ import dev.enclave.token.domain.OAuthApplication;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.persistence.PersistenceException;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
 
@@ -33,7 +34,14 @@ public class ServiceClientRegistration {
     }
 
     void onStart(@Observes StartupEvent event) {
-        register();
+        try {
+            register();
+        } catch (PersistenceException e) {
+            // Replicas starting together on an empty database both insert the same client id: the one
+            // that lost the race finds the row now and updates it.
+            LOG.infof("A service client was registered concurrently (%s); registering again", e.getMessage());
+            register();
+        }
     }
 
     @Transactional
