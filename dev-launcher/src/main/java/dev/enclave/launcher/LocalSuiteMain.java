@@ -48,7 +48,7 @@ public final class LocalSuiteMain {
             the suite (exit status 1).
 
             --without <service>  do not start that service (token-service, model-adapter, ai-gateway or
-                                 instance-service): you run it in dev mode, `cd <service> && ../mvnw
+                                 instance-service): you run it in dev mode, `./mvnw -f <service>/pom.xml
                                  quarkus:dev`, on the same port. The launcher waits for it (up to 15
                                  minutes) in its turn, then starts the services after it. Repeatable.""";
 

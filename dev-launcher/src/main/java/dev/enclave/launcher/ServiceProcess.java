@@ -155,7 +155,7 @@ public final class ServiceProcess implements AutoCloseable {
         }
         if (external) {
             throw new IllegalStateException(name + " (run outside the launcher, in dev mode) was not ready at " + probe
-                    + " in time: start it with `cd " + name + " && ../mvnw quarkus:dev` (README, \"Develop\")");
+                    + " in time: start it with `./mvnw -f " + name + "/pom.xml quarkus:dev` (README, \"Develop\")");
         }
         stop();
         throw new IllegalStateException(name + " was not ready at " + probe + " in time; see " + log.toAbsolutePath());

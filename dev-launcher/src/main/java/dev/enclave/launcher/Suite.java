@@ -105,7 +105,7 @@ public final class Suite implements AutoCloseable {
         try {
             for (ServiceProcess process : processes) {
                 if (process.isExternal()) {
-                    System.out.printf("Waiting for %s on %s: start it in dev mode with (cd %s && ../mvnw quarkus:dev)%n",
+                    System.out.printf("Waiting for %s on %s: start it in dev mode with ./mvnw -f %s/pom.xml quarkus:dev%n",
                             process.name(), process.url(), process.name());
                     process.start(options.externalTimeout());
                 } else {

@@ -85,7 +85,7 @@ class DevModeWithoutTest {
         int port = Suite.Ports.free().gateway();
         ServiceProcess gateway = ServiceProcess.external(Suite.GATEWAY, port, "/q/health/ready", dir);
         assertThatThrownBy(() -> gateway.start(Duration.ofMillis(300)))
-                .hasMessageContaining("ai-gateway").hasMessageContaining("../mvnw quarkus:dev");
+                .hasMessageContaining("ai-gateway").hasMessageContaining("./mvnw -f ai-gateway/pom.xml quarkus:dev");
     }
 
     @Test
