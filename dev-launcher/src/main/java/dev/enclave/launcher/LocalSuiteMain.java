@@ -6,11 +6,15 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,22 +38,40 @@ public final class LocalSuiteMain {
     }
 
     static final String USAGE = """
-            Usage: java -jar dev-launcher/target/dev-launcher.jar [--help]
+            Usage: java -jar dev-launcher/target/dev-launcher.jar [--help] [--without <service>]...
             (normally through ./run-local, which builds first; ./run-local --help)
 
             Starts the model simulator (8000), token-service (8081), model-adapter (8082),
             ai-gateway (5052) and instance-service (8080) on loopback, with databases, keys and logs
             under ./data (-Denclave.root=<dir> for another checkout), until Ctrl-C. If a service
             exits on its own, prints which one, its exit status and the end of its log, and stops
-            the suite (exit status 1).""";
+            the suite (exit status 1).
+
+            --without <service>  do not start that service (token-service, model-adapter, ai-gateway or
+                                 instance-service): you run it in dev mode, `./mvnw -f <service>/pom.xml
+                                 quarkus:dev`, on the same port. The launcher waits for it (up to 15
+                                 minutes) in its turn, then starts the services after it. Repeatable.""";
+
+    /** How long the launcher waits for a service run in dev mode (its first build included). */
+    static final Duration EXTERNAL_TIMEOUT = Duration.ofMinutes(15);
 
     public static void main(String[] args) throws InterruptedException {
-        for (String arg : args) {
+        Set<String> without = new LinkedHashSet<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
             if (arg.equals("-h") || arg.equals("--help")) {
                 System.out.println(USAGE);
                 return;
             }
-            System.err.println("Unknown option '" + arg + "'.");
+            if (arg.equals("--without") && i + 1 < args.length && Suite.SERVICES.contains(args[i + 1])) {
+                without.add(args[++i]);
+                continue;
+            }
+            if (arg.equals("--without")) {
+                System.err.println("--without needs one of " + String.join(", ", Suite.SERVICES) + ".");
+            } else {
+                System.err.println("Unknown option '" + arg + "'.");
+            }
             System.err.println(USAGE);
             System.exit(2);
             return;
@@ -58,9 +80,11 @@ public final class LocalSuiteMain {
         Path data = root.resolve("data");
         Properties secrets = loadOrCreateSecrets(data.resolve("local-secrets.properties"));
 
+        // The documented default ports: each is also that service's own quarkus.http.port, so a
+        // service run in dev mode (--without) listens where the others expect it, and finds them.
         Suite.Options options = new Suite.Options(root, data, Suite.Ports.defaults(),
                 secrets.getProperty("instance-client-secret"), secrets.getProperty("simulator-api-key"),
-                Suite.Options.DEFAULT_JVM_OPTIONS, Duration.ofSeconds(60), Map.of());
+                Suite.Options.DEFAULT_JVM_OPTIONS, Duration.ofSeconds(60), Map.of(), without, EXTERNAL_TIMEOUT);
 
         System.out.println("Starting Enclave (logs in " + data.resolve("logs") + ") ...");
         Suite suite;
@@ -96,8 +120,13 @@ public final class LocalSuiteMain {
         }));
 
         for (ServiceProcess service : suite.services()) {
-            System.out.printf("  %-17s %s  (ready in %d ms)%n", service.name(), service.url(),
-                    service.lastStartTime().toMillis());
+            if (service.isExternal()) {
+                System.out.printf("  %-17s %s  (dev mode, run by you; ready after %d ms of waiting)%n", service.name(),
+                        service.url(), service.lastStartTime().toMillis());
+            } else {
+                System.out.printf("  %-17s %s  (ready in %d ms)%n", service.name(), service.url(),
+                        service.lastStartTime().toMillis());
+            }
         }
         Path tokenFile = data.resolve("admin-token.txt");
         System.out.println();
@@ -111,18 +140,29 @@ public final class LocalSuiteMain {
         stopped.await();
     }
 
-    private static Properties loadOrCreateSecrets(Path file) {
+    /**
+     * The local run's secrets: generated on the first start, read afterwards. Besides the instance's
+     * client secret and the simulator's key, the file holds the two secrets derived from the former
+     * (the gateway's client secret, model-adapter's verifier secret), which the services' {@code %dev}
+     * profiles read from it, so that a service in dev mode uses the same ones as the launcher's
+     * (an older file gets them added).
+     */
+    static Properties loadOrCreateSecrets(Path file) {
         Properties secrets = new Properties();
         try {
             if (Files.exists(file)) {
                 try (Reader reader = Files.newBufferedReader(file)) {
                     secrets.load(reader);
                 }
-                return secrets;
+                if (!addDerivedSecrets(secrets)) {
+                    return secrets;
+                }
+            } else {
+                Files.createDirectories(file.getParent());
+                secrets.setProperty("instance-client-secret", randomSecret());
+                secrets.setProperty("simulator-api-key", "sim-" + randomSecret());
+                addDerivedSecrets(secrets);
             }
-            Files.createDirectories(file.getParent());
-            secrets.setProperty("instance-client-secret", randomSecret());
-            secrets.setProperty("simulator-api-key", "sim-" + randomSecret());
             Path temp = Files.createTempFile(file.getParent(), "local-secrets", ".tmp");
             try {
                 Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
@@ -132,11 +172,27 @@ public final class LocalSuiteMain {
             try (Writer writer = Files.newBufferedWriter(temp)) {
                 secrets.store(writer, "Generated by the Enclave quick start for local runs only");
             }
-            Files.move(temp, file);
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return secrets;
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read or create " + file, e);
         }
+    }
+
+    /** Adds the derived secrets where missing; true when it added any. */
+    private static boolean addDerivedSecrets(Properties secrets) {
+        String clientSecret = secrets.getProperty("instance-client-secret");
+        Map<String, String> derived = new LinkedHashMap<>();
+        derived.put("ai-gateway-client-secret", Suite.derive(clientSecret, Suite.GATEWAY));
+        derived.put("model-adapter-verifier-secret", Suite.derive(clientSecret, Suite.ADAPTER));
+        boolean added = false;
+        for (Map.Entry<String, String> entry : derived.entrySet()) {
+            if (!entry.getValue().equals(secrets.getProperty(entry.getKey()))) {
+                secrets.setProperty(entry.getKey(), entry.getValue());
+                added = true;
+            }
+        }
+        return added;
     }
 
     private static String randomSecret() {

@@ -17,7 +17,11 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 
-/** One service of the suite running as its own operating-system process. */
+/**
+ * One service of the suite running as its own operating-system process, or (see
+ * {@link #external}) one the developer runs elsewhere, in Quarkus dev mode, that the suite only
+ * waits for.
+ */
 public final class ServiceProcess implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -29,6 +33,7 @@ public final class ServiceProcess implements AutoCloseable {
     private final Map<String, String> environment;
     private final Path log;
     private final Path workingDir;
+    private final boolean external;
     private Process process;
     private Duration lastStartTime = Duration.ZERO;
 
@@ -41,6 +46,22 @@ public final class ServiceProcess implements AutoCloseable {
         this.environment = Map.copyOf(environment);
         this.log = log;
         this.workingDir = workingDir;
+        this.external = command.isEmpty();
+    }
+
+    /**
+     * A service the launcher does not start ({@code ./run-local --without <name>}): the developer
+     * runs it in dev mode on {@code port}. {@link #start(Duration)} only waits until its readiness
+     * probe answers 200; {@link #stop()} and {@link #kill()} leave it alone.
+     */
+    static ServiceProcess external(String name, int port, String readinessPath, Path workingDir) {
+        // Dev mode logs to its own terminal; nothing is written here.
+        return new ServiceProcess(name, port, readinessPath, List.of(), Map.of(), workingDir.resolve(name), workingDir);
+    }
+
+    /** Whether this is a service the developer runs (dev mode), not a process of the launcher. */
+    public boolean isExternal() {
+        return external;
     }
 
     public String name() {
@@ -74,6 +95,12 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Starts the process and waits until its readiness probe answers 200. */
     public synchronized void start(Duration timeout) {
+        if (external) {
+            Instant asked = Instant.now();
+            awaitReady(asked.plus(timeout));
+            lastStartTime = Duration.between(asked, Instant.now());
+            return;
+        }
         if (isAlive()) {
             return;
         }
@@ -108,7 +135,7 @@ public final class ServiceProcess implements AutoCloseable {
     private void awaitReady(Instant deadline) {
         URI probe = URI.create(url() + readinessPath);
         while (Instant.now().isBefore(deadline)) {
-            if (!process.isAlive()) {
+            if (process != null && !process.isAlive()) {
                 throw new IllegalStateException(name + " exited with code " + process.exitValue()
                         + " during start-up; see " + log.toAbsolutePath());
             }
@@ -126,13 +153,17 @@ public final class ServiceProcess implements AutoCloseable {
             }
             sleep(100);
         }
+        if (external) {
+            throw new IllegalStateException(name + " (run outside the launcher, in dev mode) was not ready at " + probe
+                    + " in time: start it with `./mvnw -f " + name + "/pom.xml quarkus:dev` (README, \"Develop\")");
+        }
         stop();
         throw new IllegalStateException(name + " was not ready at " + probe + " in time; see " + log.toAbsolutePath());
     }
 
     /** Graceful stop (SIGTERM), then a kill if it does not exit within 10 s. */
     public synchronized void stop() {
-        if (process == null) {
+        if (external || process == null) {
             return;
         }
         process.destroy();
@@ -151,7 +182,7 @@ public final class ServiceProcess implements AutoCloseable {
      * are reset. Returns once the process is gone. Start it again with {@link #start(Duration)}.
      */
     public synchronized void kill() {
-        if (process == null) {
+        if (external || process == null) {
             return;
         }
         process.destroyForcibly();

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The whole suite as local processes: model simulator, token-service, model-adapter, ai-gateway
@@ -48,10 +50,14 @@ public final class Suite implements AutoCloseable {
      * @param modelApiKey       the simulator's API key, also given to the seeded model
      * @param jvmOptions        options for every service JVM (heap bounds)
      * @param extraProperties   system properties for one service, by service name
+     * @param external          services the launcher does not start because the developer runs them in
+     *                          dev mode on their port of {@code ports} ({@code ./run-local --without}); the
+     *                          suite waits up to {@code externalTimeout} for each to be ready, in its turn
      */
     public record Options(Path projectRoot, Path dataDir, Ports ports, String clientSecret, String modelApiKey,
                           List<String> jvmOptions, Duration startTimeout,
-                          Map<String, Map<String, String>> extraProperties) {
+                          Map<String, Map<String, String>> extraProperties, Set<String> external,
+                          Duration externalTimeout) {
 
         public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xms32m", "-Xmx128m", "-XX:+UseSerialGC",
                 "-XX:MaxMetaspaceSize=128m", "-Xss512k");
@@ -59,6 +65,19 @@ public final class Suite implements AutoCloseable {
         public Options {
             jvmOptions = List.copyOf(jvmOptions);
             extraProperties = Map.copyOf(extraProperties);
+            external = Set.copyOf(external);
+            Set<String> unknown = new TreeSet<>(external);
+            unknown.removeAll(SERVICES);
+            if (!unknown.isEmpty()) {
+                throw new IllegalArgumentException("Unknown service(s) " + unknown + ": one of " + SERVICES);
+            }
+        }
+
+        /** Every service started by the launcher. */
+        public Options(Path projectRoot, Path dataDir, Ports ports, String clientSecret, String modelApiKey,
+                       List<String> jvmOptions, Duration startTimeout, Map<String, Map<String, String>> extraProperties) {
+            this(projectRoot, dataDir, ports, clientSecret, modelApiKey, jvmOptions, startTimeout, extraProperties,
+                    Set.of(), startTimeout);
         }
     }
 
@@ -67,6 +86,8 @@ public final class Suite implements AutoCloseable {
     public static final String ADAPTER = "model-adapter";
     public static final String GATEWAY = "ai-gateway";
     public static final String INSTANCE = "instance-service";
+    /** The four services, in the order the suite starts them; any may run in dev mode instead. */
+    public static final List<String> SERVICES = List.of(TOKEN_SERVICE, ADAPTER, GATEWAY, INSTANCE);
     public static final String SIMULATED_MODEL = "codestral-22b";
     /** A second model the simulator serves, for a gateway standing in for the cloud one. */
     public static final String VENDOR_MODEL = "vendor-codestral";
@@ -83,7 +104,13 @@ public final class Suite implements AutoCloseable {
         List<ServiceProcess> started = new ArrayList<>();
         try {
             for (ServiceProcess process : processes) {
-                process.start(options.startTimeout());
+                if (process.isExternal()) {
+                    System.out.printf("Waiting for %s on %s: start it in dev mode with ./mvnw -f %s/pom.xml quarkus:dev%n",
+                            process.name(), process.url(), process.name());
+                    process.start(options.externalTimeout());
+                } else {
+                    process.start(options.startTimeout());
+                }
                 started.add(process);
             }
         } catch (RuntimeException e) {
@@ -137,6 +164,11 @@ public final class Suite implements AutoCloseable {
 
     private static ServiceProcess quarkus(Options options, String name, int port, Map<String, String> properties,
                                           Map<String, String> secrets) {
+        if (options.external().contains(name)) {
+            // Run by the developer in dev mode on the same port, with the same secrets (from
+            // data/local-secrets.properties) and the same defaults for the other services' URLs.
+            return ServiceProcess.external(name, port, "/q/health/ready", options.projectRoot().toAbsolutePath());
+        }
         return quarkus(options, name, port, properties, secrets, name);
     }
 
@@ -168,7 +200,7 @@ public final class Suite implements AutoCloseable {
         return derive(options.clientSecret(), "model-adapter");
     }
 
-    private static String derive(String secret, String purpose) {
+    static String derive(String secret, String purpose) {
         try {
             javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
             mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8),
