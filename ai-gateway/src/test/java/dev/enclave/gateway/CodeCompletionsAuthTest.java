@@ -16,6 +16,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 
 /** Every way a token can be wrong, each with the status and body GitLab's AI gateway gives. */
 @QuarkusTest
@@ -165,8 +166,9 @@ class CodeCompletionsAuthTest {
         String token = TestTokens.valid(List.of("complete_code"), c -> c.setStringClaim("gitlab_global_user_id", "u-1"));
         withToken(token).header("X-Gitlab-Global-User-Id", "u-2").post("/v2/code/completions")
                 .then().statusCode(401).body("error", equalTo("Header mismatch 'X-Gitlab-Global-User-Id'"));
+        // the headers match, so the token is accepted; a user's token cannot name the model (UserTokenModelChoiceTest)
         withToken(token).header("X-Gitlab-Global-User-Id", "u-1").post("/v2/code/completions")
-                .then().statusCode(200);
+                .then().statusCode(403).body("detail", startsWith("A direct-access (user) token cannot choose"));
     }
 
     @Test

@@ -37,7 +37,13 @@ public class FakeIssuerAndAdapter implements QuarkusTestResourceLifecycleManager
         server.stubFor(get(urlEqualTo("/.well-known/openid-configuration")).willReturn(aResponse()
                 .withHeader("Content-Type", "application/json")
                 .withBody("{\"issuer\":\"" + TestTokens.ISSUER + "\",\"jwks_uri\":\"" + TestTokens.ISSUER
-                        + "/oauth/discovery/keys\",\"id_token_signing_alg_values_supported\":[\"RS256\"]}")));
+                        + "/oauth/discovery/keys\",\"introspection_endpoint\":\"" + base + "/oauth/introspect"
+                        + "\",\"id_token_signing_alg_values_supported\":[\"RS256\"]}")));
+        // as token-service's discovery names it; it would call any token active (NoIntrospectionTest counts calls)
+        server.stubFor(post(urlEqualTo("/oauth/introspect")).willReturn(aResponse()
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"active\":true,\"aud\":\"gitlab-ai-gateway\",\"sub\":\"" + TestTokens.INSTANCE_ID
+                        + "\",\"scopes\":[\"complete_code\"]}")));
         server.stubFor(get(urlEqualTo("/oauth/discovery/keys")).willReturn(aResponse()
                 .withHeader("Content-Type", "application/json").withBody(TestTokens.jwks())));
         // client_credentials for model-adapter, as token-service answers it: no refresh token

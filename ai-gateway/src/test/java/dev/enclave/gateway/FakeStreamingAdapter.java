@@ -94,6 +94,7 @@ final class FakeStreamingAdapter implements AutoCloseable {
                     return;
                 }
                 connections.computeIfAbsent(socket, s -> new AtomicLong()).incrementAndGet();
+                calls.incrementAndGet();
                 Map<String, String> headers = headers(head);
                 byte[] body = readBody(in, headers);
                 JsonNode call = parse(body);
@@ -113,6 +114,9 @@ final class FakeStreamingAdapter implements AutoCloseable {
             connections.remove(socket);
         }
     }
+
+    /** Every call the gateway made to model-adapter, JSON or streamed, since the fake started. */
+    final AtomicLong calls = new AtomicLong();
 
     /** Calls served on each connection still open: more than one means the gateway reused it. */
     final Map<Socket, AtomicLong> connections = new ConcurrentHashMap<>();

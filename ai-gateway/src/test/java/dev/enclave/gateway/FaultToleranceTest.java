@@ -173,6 +173,22 @@ class FaultToleranceTest {
     }
 
     @Test
+    void aStaleRevocationListAtModelAdapterIsA503NamingTheHopNotCountedByTheBreaker() {
+        // model-adapter's own answer (CallerAuthenticationFilter) when its revocation list is too old
+        adapterAnswers(503, "{\"error\":\"revocation_list_stale\",\"message\":\"the revocation list was last"
+                + " fetched from token-service 75 s ago, longer than enclave.adapter.revocation-max-staleness (60 s),"
+                + " so no token can be honoured until a poll succeeds\"}");
+        for (int i = 0; i < 6; i++) {
+            Response response = complete();
+            assertClean503(response, ModelAdapterClient.REVOCATION_STALE_DETAIL);
+            assertThat(response.asString()).doesNotContain("75 s", "enclave.adapter");
+        }
+        // more than the breaker's request volume (4), every one still sent: the breaker stayed closed
+        assertThat(adapterCalls()).isEqualTo(6);
+        assertThat(adapter.breakerState()).isEqualTo(CircuitBreakerState.CLOSED);
+    }
+
+    @Test
     void aModelServersFailuresDoNotOpenTheBreaker() {
         adapterAnswers(502, "{\"error\":\"model_server_error\",\"message\":\"model server at "
                 + "http://10.0.0.7:8000/v1/completions answered 500: Internal Server Error\",\"model_status\":500}");

@@ -19,7 +19,10 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 
-/** A gateway with a model of its own (as a cloud gateway has) serves requests that name none. */
+/**
+ * A gateway with a model of its own (as a cloud gateway has) serves requests that name none, and
+ * every request of a user's direct-access token.
+ */
 @QuarkusTest
 @QuarkusTestResource(FakeIssuerAndAdapter.class)
 @TestProfile(OwnModelTest.WithOwnModel.class)
@@ -57,5 +60,41 @@ class OwnModelTest {
                         com.github.tomakehurst.wiremock.client.WireMock.equalTo("http://127.0.0.1:9/v1")))
                 .withRequestBody(matchingJsonPath("$.prompt",
                         com.github.tomakehurst.wiremock.client.WireMock.containing("[PREFIX]def f():"))));
+    }
+
+    @Test
+    void aUserTokenGetsTheGatewaysOwnModelAndCannotNameAnother() {
+        String user = "4021";
+        String token = TestTokens.valid(List.of("complete_code"),
+                c -> c.setStringClaim("gitlab_global_user_id", user));
+        long before = FakeIssuerAndAdapter.adapter.calls.get();
+        given().contentType(ContentType.JSON)
+                .header("Authorization", "Bearer " + token)
+                .header("X-Gitlab-Authentication-Type", "oidc")
+                .header("X-Gitlab-Realm", "self-managed")
+                .header("X-Gitlab-Instance-Id", TestTokens.INSTANCE_ID)
+                .header("X-Gitlab-Global-User-Id", user)
+                .body(Map.of("current_file", Map.of("file_name", "a.py", "content_above_cursor", "def g():"),
+                        "model_endpoint", "http://10.1.2.3:8000/v1", "model_identifier", "custom_openai/other",
+                        "model_name", "codestral"))
+                .post("/v2/code/completions").then().statusCode(403);
+        org.assertj.core.api.Assertions.assertThat(FakeIssuerAndAdapter.adapter.calls.get()).isEqualTo(before);
+
+        given().contentType(ContentType.JSON)
+                .header("Authorization", "Bearer " + token)
+                .header("X-Gitlab-Authentication-Type", "oidc")
+                .header("X-Gitlab-Realm", "self-managed")
+                .header("X-Gitlab-Instance-Id", TestTokens.INSTANCE_ID)
+                .header("X-Gitlab-Global-User-Id", user)
+                // the editor's model_name does not choose the prompt either: the own model's family does
+                .body(Map.of("current_file", Map.of("file_name", "a.py", "content_above_cursor", "def g():"),
+                        "model_name", "claude_3"))
+                .post("/v2/code/completions").then().statusCode(200)
+                .body("model.name", equalTo("vendor-codestral"));
+        FakeIssuerAndAdapter.server.verify(postRequestedFor(urlEqualTo("/adapter/v1/completions"))
+                .withRequestBody(matchingJsonPath("$.model.endpoint",
+                        com.github.tomakehurst.wiremock.client.WireMock.equalTo("http://127.0.0.1:9/v1")))
+                .withRequestBody(matchingJsonPath("$.prompt",
+                        com.github.tomakehurst.wiremock.client.WireMock.containing("[PREFIX]def g():"))));
     }
 }

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
@@ -28,17 +29,23 @@ public class FakeTokenService implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
         server.start();
+        String base = "http://127.0.0.1:" + server.port();
         server.stubFor(get(urlEqualTo("/.well-known/openid-configuration")).willReturn(aResponse()
                 .withHeader("Content-Type", "application/json")
                 .withBody("{\"issuer\":\"" + TestTokens.ISSUER + "\",\"jwks_uri\":\"" + TestTokens.ISSUER
-                        + "/oauth/discovery/keys\",\"id_token_signing_alg_values_supported\":[\"RS256\"]}")));
+                        + "/oauth/discovery/keys\",\"introspection_endpoint\":\"" + base + "/oauth/introspect"
+                        + "\",\"id_token_signing_alg_values_supported\":[\"RS256\"]}")));
+        // as token-service's discovery names it; it would call any token active (NoIntrospectionTest counts calls)
+        server.stubFor(post(urlEqualTo("/oauth/introspect")).willReturn(aResponse()
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"active\":true,\"aud\":\"model-adapter\",\"client_id\":\"ai-gateway\"}")));
         server.stubFor(get(urlEqualTo("/oauth/discovery/keys")).willReturn(aResponse()
                 .withHeader("Content-Type", "application/json").withBody(TestTokens.jwks())));
         server.stubFor(get(urlPathEqualTo("/internal/v1/revocations"))
                 .withBasicAuth(VERIFIER_ID, VERIFIER_SECRET)
                 .willReturn(aResponse().withHeader("Content-Type", "application/json")
                         .withBody("{\"revocations\":[],\"now\":" + System.currentTimeMillis() + "}")));
-        return Map.of("enclave.adapter.token-service-url", "http://127.0.0.1:" + server.port());
+        return Map.of("enclave.adapter.token-service-url", base);
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dev.enclave.gateway.logging.RedactedUrl;
 import dev.enclave.gateway.prompt.ModelPrompt;
 
 import java.util.List;
@@ -18,8 +19,9 @@ public final class AdapterWire {
                               @JsonProperty("api_key") String apiKey) {
         @Override
         public String toString() {
-            // never print the key
-            return "ModelTarget[provider=" + provider + ", endpoint=" + endpoint + ", identifier=" + identifier + "]";
+            // never print the key, nor credentials in the URL
+            return "ModelTarget[provider=" + provider + ", endpoint=" + RedactedUrl.of(endpoint) + ", identifier="
+                    + identifier + "]";
         }
     }
 

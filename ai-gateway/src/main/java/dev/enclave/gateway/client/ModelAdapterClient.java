@@ -40,7 +40,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * failures into the gateway's answers: a model server's own refusal becomes 421
  * {@code "<status>: <reason>"}, an egress refusal (the model endpoint is outside the networks
  * model-adapter may reach) 403; 503 {@code "model-adapter …"} when model-adapter cannot be reached,
- * fails of its own, does not answer within the request's deadline, refuses this gateway, or when its
+ * fails of its own, does not answer within the request's deadline, refuses this gateway (its
+ * revocation list out of date included), or when its
  * circuit breaker is open or its bulkhead full; 503 too when token-service gives no token for it.
  * <p>
  * The policy (SmallRye Fault Tolerance, one {@link Guard} for every model-adapter call, JSON and
@@ -64,6 +65,14 @@ public class ModelAdapterClient {
      */
     private static final Set<String> CALLER_REFUSED = Set.of("ingress_denied", "invalid_token",
             "token_keys_unavailable");
+    /**
+     * model-adapter's {@code error} when its token revocation list is older than it may be (it cannot
+     * reach token-service): it refuses every token, this gateway's too, until a poll succeeds.
+     */
+    static final String REVOCATION_LIST_STALE = "revocation_list_stale";
+    /** The detail of that 503: names the hop and what to look at, not model-adapter's internals. */
+    public static final String REVOCATION_STALE_DETAIL = "model-adapter refused this gateway's token: its token"
+            + " revocation list is out of date (model-adapter cannot reach token-service); retry later";
     private static final String OIDC_CLIENT = "io.quarkus.oidc.client.";
     /** model-adapter's {@code error}s for a model server's own failure, which it relays ({@code model_server_error} …). */
     private static final String MODEL_SERVER = "model_server_";
@@ -406,6 +415,13 @@ public class ModelAdapterClient {
         }
         if (error != null && EGRESS_DENIED.equals(error.error())) {
             return GatewayException.forbidden(message);
+        }
+        if (error != null && REVOCATION_LIST_STALE.equals(error.error())) {
+            // a refusal of every caller until token-service is reachable again, not a failure of a model, and
+            // cheap for model-adapter: not counted by the breaker, whose delay would only outlast the outage
+            RequestIdFilter.withRequestId(requestId, () ->
+                    LOG.warnf("model-adapter refused this gateway (%s): %s", error.error(), message));
+            return GatewayException.unavailable(REVOCATION_STALE_DETAIL);
         }
         if (error != null && CALLER_REFUSED.contains(error.error())) {
             RequestIdFilter.withRequestId(requestId, () ->

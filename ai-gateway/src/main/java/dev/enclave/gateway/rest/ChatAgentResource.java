@@ -37,7 +37,7 @@ public class ChatAgentResource {
         String requestId = RequestIdFilter.current();
         Deadline deadline = DeadlineFilter.current(config.defaultTimeout());
         Uni<Replies.Reply> reply = authorizer.require("duo_chat", "duo chat")
-                .map(ignored -> Replies.Reply.stream(Replies.NDJSON, chat.answer(request, requestId, deadline)));
+                .map(caller -> Replies.Reply.stream(Replies.NDJSON, chat.answer(request, caller, requestId, deadline)));
         return Replies.of(reply, requestId, response);
     }
 }

@@ -2,6 +2,7 @@ package dev.enclave.gateway.rest;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.enclave.gateway.logging.RedactedUrl;
 
 import java.util.List;
 
@@ -19,7 +20,7 @@ public final class ChatAgentWire {
                                 String identifier) {
         @Override
         public String toString() {
-            return "ModelMetadata[name=" + name + ", endpoint=" + endpoint + ", identifier=" + identifier + "]";
+            return "ModelMetadata[name=" + name + ", endpoint=" + RedactedUrl.of(endpoint) + ", identifier=" + identifier + "]";
         }
     }
 

@@ -3,6 +3,7 @@ package dev.enclave.gateway.rest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enclave.gateway.client.Deadline;
 import dev.enclave.gateway.config.GatewayConfig;
+import dev.enclave.gateway.security.Caller;
 import dev.enclave.gateway.security.UnitPrimitiveAuthorizer;
 import dev.enclave.gateway.service.CodeSuggestionService;
 import io.smallrye.mutiny.Uni;
@@ -14,7 +15,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import org.jboss.resteasy.reactive.RestMulti;
 
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * Code completions and generations. Without {@code stream} the answer is GitLab's JSON; with
@@ -52,12 +53,12 @@ public class CodeSuggestionsResource {
 
     private RestMulti<byte[]> answer(CodeSuggestionWire.Request request, HttpServerResponse response, String primitive,
                                      String capability,
-                                     Function<CodeSuggestionWire.Request, CodeSuggestionService.Prepared> prepare) {
+                                     BiFunction<CodeSuggestionWire.Request, Caller, CodeSuggestionService.Prepared> prepare) {
         String requestId = RequestIdFilter.current();
         Deadline deadline = DeadlineFilter.current(config.defaultTimeout());
         boolean stream = request != null && Boolean.TRUE.equals(request.stream());
         Uni<Replies.Reply> reply = authorizer.require(primitive, capability)
-                .map(ignored -> prepare.apply(request))
+                .map(caller -> prepare.apply(request, caller))
                 .chain(prepared -> stream
                         ? Uni.createFrom().item(Replies.Reply.stream(Replies.EVENT_STREAM,
                                 suggestions.stream(prepared, requestId, deadline)))

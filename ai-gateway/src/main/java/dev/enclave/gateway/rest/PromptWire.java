@@ -2,6 +2,7 @@ package dev.enclave.gateway.rest;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.enclave.gateway.logging.RedactedUrl;
 
 /** The body of {@code POST /v1/prompts/{prompt_id}}, as GitLab's AI gateway takes it. */
 public final class PromptWire {
@@ -15,7 +16,7 @@ public final class PromptWire {
         @Override
         public String toString() {
             // never print the key
-            return "ModelMetadata[provider=" + provider + ", name=" + name + ", endpoint=" + endpoint
+            return "ModelMetadata[provider=" + provider + ", name=" + name + ", endpoint=" + RedactedUrl.of(endpoint)
                     + ", identifier=" + identifier + "]";
         }
     }

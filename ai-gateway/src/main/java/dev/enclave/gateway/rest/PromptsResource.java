@@ -53,11 +53,11 @@ public class PromptsResource {
             reply = Uni.createFrom().failure(GatewayException.notFound("Prompt '" + promptId + "' not found"));
         } else if (request != null && Boolean.TRUE.equals(request.stream())) {
             reply = authorizer.require(CHECK_PRIMITIVE, "'" + promptId + "'")
-                    .map(ignored -> Replies.Reply.stream(Replies.EVENT_STREAM,
-                            check.stream(request, requestId, deadline)));
+                    .map(caller -> Replies.Reply.stream(Replies.EVENT_STREAM,
+                            check.stream(request, caller, requestId, deadline)));
         } else {
             reply = authorizer.require(CHECK_PRIMITIVE, "'" + promptId + "'")
-                    .chain(ignored -> check.check(request, requestId, deadline))
+                    .chain(caller -> check.check(request, caller, requestId, deadline))
                     .map(text -> Replies.Reply.json(json, TextNode.valueOf(text)));
         }
         return Replies.of(reply, requestId, response);

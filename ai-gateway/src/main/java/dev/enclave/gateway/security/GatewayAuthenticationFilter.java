@@ -12,10 +12,18 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
+import java.util.Set;
+
 /**
- * Authenticates every model-facing call the way GitLab's AI gateway does: a bearer token of type
- * OIDC, verified by quarkus-oidc (signature against token-service's keys, RS256 only, audience,
- * expiry), then bound to the {@code X-Gitlab-*} headers the caller sent.
+ * Authenticates every call the way GitLab's AI gateway does: a bearer token of type OIDC, verified
+ * by quarkus-oidc (signature against token-service's keys, RS256 only, audience, expiry), then
+ * bound to the {@code X-Gitlab-*} headers the caller sent.
+ * <p>
+ * Deny by default: this is the one policy that says who may call what. Every resource needs a
+ * token except the explicit {@link #PUBLIC} list (GitLab's unauthenticated probes); each model
+ * endpoint then requires its unit primitive ({@link UnitPrimitiveAuthorizer}). Quarkus' own
+ * {@code /q/*} (health, OpenAPI) are not resources and stay open; any other path, served or
+ * not, needs a token.
  */
 public class GatewayAuthenticationFilter {
 
@@ -24,15 +32,23 @@ public class GatewayAuthenticationFilter {
     static final String INSTANCE_ID = "X-Gitlab-Instance-Id";
     static final String GLOBAL_USER_ID = "X-Gitlab-Global-User-Id";
 
+    /** The resources anyone may call. */
+    static final Set<String> PUBLIC = Set.of("/monitoring/healthz", "/monitoring/ready");
+
     private final CurrentIdentityAssociation identities;
 
     public GatewayAuthenticationFilter(CurrentIdentityAssociation identities) {
         this.identities = identities;
     }
 
-    @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
+    /*
+     * Before routing, so that it covers every path, also ones no resource serves, and a caller
+     * without credentials learns nothing of routes or content types (401/403, never 404, 405 or
+     * 415); after RequestIdFilter (Priorities.USER), so that a refusal carries the request id.
+     */
+    @ServerRequestFilter(preMatching = true, priority = Priorities.USER + 10)
     public Uni<Response> authenticate(ContainerRequestContext request) {
-        if (!requiresToken(request.getUriInfo().getPath())) {
+        if (PUBLIC.contains(request.getUriInfo().getPath())) {
             return Uni.createFrom().nullItem();
         }
         String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
@@ -48,10 +64,6 @@ public class GatewayAuthenticationFilter {
         return identities.getDeferredIdentity()
                 .map(identity -> checkBinding(identity, request))
                 .onFailure().recoverWithItem(e -> unauthorized("Forbidden by auth provider"));
-    }
-
-    private static boolean requiresToken(String path) {
-        return path.startsWith("/v1/") || path.startsWith("/v2/");
     }
 
     private static Response checkBinding(SecurityIdentity identity, ContainerRequestContext request) {

@@ -11,8 +11,9 @@ import java.util.Collection;
 
 /**
  * Checks that the verified token carries the unit primitive an endpoint needs. Reads the identity
- * {@link GatewayAuthenticationFilter} already resolved, as a {@code Uni}: on the event loop the
- * blocking accessors (an injected {@code JsonWebToken}) may not wait for it.
+ * {@link GatewayAuthenticationFilter} already resolved, as a {@code Uni} (on the event loop the
+ * blocking accessors, an injected {@code JsonWebToken}, may not wait for it), and says who holds
+ * the token ({@link Caller}).
  */
 @ApplicationScoped
 public class UnitPrimitiveAuthorizer {
@@ -26,14 +27,14 @@ public class UnitPrimitiveAuthorizer {
     /**
      * @param primitive  e.g. {@code complete_code}
      * @param capability words for the error, e.g. {@code code completions}
-     * @return fails with 403 when the token lacks {@code primitive}
+     * @return who holds the token; fails with 403 when the token lacks {@code primitive}
      */
-    public Uni<Void> require(String primitive, String capability) {
+    public Uni<Caller> require(String primitive, String capability) {
         return identities.getDeferredIdentity().onItem().transformToUni(identity -> {
             if (!grants(identity, primitive)) {
                 return Uni.createFrom().failure(GatewayException.forbidden("Unauthorized to access " + capability));
             }
-            return Uni.createFrom().voidItem();
+            return Uni.createFrom().item(Caller.of((JsonWebToken) identity.getPrincipal()));
         });
     }
 

@@ -10,11 +10,13 @@ import dev.enclave.gateway.prompt.ModelFamily;
 import dev.enclave.gateway.prompt.ModelPrompt;
 import dev.enclave.gateway.rest.ChatAgentWire;
 import dev.enclave.gateway.rest.GatewayException;
+import dev.enclave.gateway.security.Caller;
 import io.smallrye.mutiny.Multi;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /** Duo Chat for self-hosted models: the conversation, with Duo's system prompt, to the chosen model. */
@@ -31,21 +33,23 @@ public class ChatService {
     private final ModelTargetResolver targets;
     private final GatewayConfig config;
     private final ObjectMapper json;
+    private final ModelChoice models;
 
     public ChatService(ModelAdapterClient adapter, ModelTargetResolver targets, GatewayConfig config,
-                       ObjectMapper json) {
+                       ObjectMapper json, ModelChoice models) {
         this.adapter = adapter;
         this.targets = targets;
         this.config = config;
         this.json = json;
+        this.models = models;
     }
 
     /**
      * The answer as GitLab's agent events, one NDJSON line per delta as the model produces it.
      * Always streamed from model-adapter: the events are the streaming format.
      */
-    public Multi<byte[]> answer(ChatAgentWire.Request request, String requestId, Deadline deadline) {
-        AdapterWire.GenerateRequest call = prepare(request);
+    public Multi<byte[]> answer(ChatAgentWire.Request request, Caller caller, String requestId, Deadline deadline) {
+        AdapterWire.GenerateRequest call = prepare(request, caller);
         return AnswerStreams.agentEvents(adapter.stream(call, requestId, deadline), requestId, this::json);
     }
 
@@ -57,11 +61,18 @@ public class ChatService {
         }
     }
 
-    private AdapterWire.GenerateRequest prepare(ChatAgentWire.Request request) {
+    /** A user-bound token's conversation goes to this gateway's own model; the instance's to the model it names. */
+    private AdapterWire.GenerateRequest prepare(ChatAgentWire.Request request, Caller caller) {
         if (request == null || request.messages() == null || request.messages().isEmpty()) {
             throw GatewayException.invalid("messages", "at least one message is required");
         }
-        ChatAgentWire.ModelMetadata model = request.modelMetadata();
+        ChatAgentWire.ModelMetadata named = request.modelMetadata();
+        Optional<GatewayConfig.OwnModel> imposed = models.imposedOn(caller,
+                "model_metadata.endpoint, model_metadata.api_key and model_metadata.identifier",
+                named == null ? null : named.endpoint(), named == null ? null : named.apiKey(),
+                named == null ? null : named.identifier());
+        ChatAgentWire.ModelMetadata model = imposed.map(own -> new ChatAgentWire.ModelMetadata("litellm", own.family(),
+                own.endpoint(), own.apiKey().orElse(null), own.identifier())).orElse(named);
         if (model == null) {
             throw GatewayException.invalid("model_metadata", "field required for self-hosted models");
         }

@@ -10,12 +10,14 @@ import dev.enclave.gateway.prompt.ModelFamily;
 import dev.enclave.gateway.prompt.ModelPrompt;
 import dev.enclave.gateway.rest.CodeSuggestionWire;
 import dev.enclave.gateway.rest.GatewayException;
+import dev.enclave.gateway.security.Caller;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /** Code completions and generations for self-hosted models: validate, prompt, call the model. */
@@ -28,22 +30,24 @@ public class CodeSuggestionService {
     private final ModelAdapterClient adapter;
     private final ModelTargetResolver targets;
     private final GatewayConfig config;
+    private final ModelChoice models;
 
     public CodeSuggestionService(CodeSuggestionPromptBuilder prompts, ModelAdapterClient adapter,
-                                 ModelTargetResolver targets, GatewayConfig config) {
+                                 ModelTargetResolver targets, GatewayConfig config, ModelChoice models) {
         this.prompts = prompts;
         this.adapter = adapter;
         this.targets = targets;
         this.config = config;
+        this.models = models;
     }
 
     /** A validated call to the model: what to send, and how to name the model in the answer. */
     public record Prepared(AdapterWire.GenerateRequest call, CodeSuggestionWire.Model model) {
     }
 
-    public Prepared prepareCompletion(CodeSuggestionWire.Request original) {
+    public Prepared prepareCompletion(CodeSuggestionWire.Request original, Caller caller) {
         CodeSuggestionWire.CurrentFile file = requireFile(original);
-        CodeSuggestionWire.Request request = withOwnModelIfNoneNamed(original);
+        CodeSuggestionWire.Request request = withModelFor(caller, original);
         ModelFamily family = requireFamily(request.modelName());
         String lang = LanguageDetector.fromFileName(file.fileName());
         ModelPrompt prompt = prompts.completion(family, file.fileName(), lang, file.contentAboveCursor(),
@@ -51,9 +55,9 @@ public class CodeSuggestionService {
         return prepare(request, prompt, config.completionMaxTokens(), lang);
     }
 
-    public Prepared prepareGeneration(CodeSuggestionWire.Request original) {
+    public Prepared prepareGeneration(CodeSuggestionWire.Request original, Caller caller) {
         CodeSuggestionWire.CurrentFile file = requireFile(original);
-        CodeSuggestionWire.Request request = withOwnModelIfNoneNamed(original);
+        CodeSuggestionWire.Request request = withModelFor(caller, original);
         requireFamily(request.modelName());
         String lang = LanguageDetector.fromFileName(file.fileName());
         ModelPrompt prompt = prompts.generation(file.fileName(), lang, file.contentAboveCursor(),
@@ -84,12 +88,25 @@ public class CodeSuggestionService {
                 request.modelProvider() == null ? "litellm" : request.modelProvider(), target.identifier(), lang));
     }
 
-    /** A request that names no model endpoint goes to this gateway's own model, when it has one. */
-    private CodeSuggestionWire.Request withOwnModelIfNoneNamed(CodeSuggestionWire.Request request) {
+    /**
+     * A user-bound token's request goes to this gateway's own model (and may name none); the
+     * instance's request to the model it names, or, when it names no endpoint, to the own model.
+     */
+    private CodeSuggestionWire.Request withModelFor(Caller caller, CodeSuggestionWire.Request request) {
+        Optional<GatewayConfig.OwnModel> imposed = models.imposedOn(caller,
+                "model_endpoint, model_api_key and model_identifier", request.modelEndpoint(), request.modelApiKey(),
+                request.modelIdentifier());
+        if (imposed.isPresent()) {
+            return withModel(request, imposed.get());
+        }
         if (request.modelEndpoint() != null || config.ownModel().isEmpty()) {
             return request;
         }
-        GatewayConfig.OwnModel own = config.ownModel().get();
+        return withModel(request, config.ownModel().get());
+    }
+
+    private static CodeSuggestionWire.Request withModel(CodeSuggestionWire.Request request,
+                                                        GatewayConfig.OwnModel own) {
         return new CodeSuggestionWire.Request(request.projectPath(), request.projectId(), request.currentFile(),
                 "litellm", own.endpoint(), own.apiKey().orElse(null), own.identifier(), own.family(),
                 request.promptVersion(), request.prompt(), request.promptId(), request.userInstruction(),

@@ -4,15 +4,18 @@ import dev.enclave.gateway.client.AdapterWire;
 import dev.enclave.gateway.client.Deadline;
 import dev.enclave.gateway.client.ModelAdapterClient;
 import dev.enclave.gateway.config.ConnectionCheckConfig;
+import dev.enclave.gateway.config.GatewayConfig;
 import dev.enclave.gateway.prompt.ModelPrompt;
 import dev.enclave.gateway.rest.GatewayException;
 import dev.enclave.gateway.rest.PromptWire;
+import dev.enclave.gateway.security.Caller;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The {@code model_configuration/check} prompt: the instance's "test connection" for a self-hosted
@@ -31,18 +34,20 @@ public class ModelConfigurationCheck {
 
     private final ModelAdapterClient adapter;
     private final ModelTargetResolver targets;
+    private final ModelChoice models;
     private final Duration budget;
 
-    public ModelConfigurationCheck(ModelAdapterClient adapter, ModelTargetResolver targets,
+    public ModelConfigurationCheck(ModelAdapterClient adapter, ModelTargetResolver targets, ModelChoice models,
                                    ConnectionCheckConfig config) {
         this.adapter = adapter;
         this.targets = targets;
+        this.models = models;
         this.budget = config.timeout();
     }
 
     /** @return the model's reply, within the check's budget (or the request's deadline, when sooner) */
-    public Uni<String> check(PromptWire.Request request, String requestId, Deadline deadline) {
-        return adapter.generate(prepare(request), requestId, deadline.atMost(budget))
+    public Uni<String> check(PromptWire.Request request, Caller caller, String requestId, Deadline deadline) {
+        return adapter.generate(prepare(request, caller), requestId, deadline.atMost(budget))
                 .map(AdapterWire.GenerateResponse::text);
     }
 
@@ -50,16 +55,26 @@ public class ModelConfigurationCheck {
      * {@code stream: true}: the model's reply as raw text as it arrives; the whole reply must arrive
      * within the budget (503 otherwise, as for {@link #check}, or the stream ends once it began).
      */
-    public Multi<byte[]> stream(PromptWire.Request request, String requestId, Deadline deadline) {
-        return AnswerStreams.rawText(adapter.stream(prepare(request), requestId, deadline.atMost(budget)), requestId);
+    public Multi<byte[]> stream(PromptWire.Request request, Caller caller, String requestId, Deadline deadline) {
+        return AnswerStreams.rawText(adapter.stream(prepare(request, caller), requestId, deadline.atMost(budget)), requestId);
     }
 
-    private AdapterWire.GenerateRequest prepare(PromptWire.Request request) {
-        if (request == null || request.modelMetadata() == null) {
+    /** A user-bound token checks this gateway's own model; the instance's token the model its metadata names. */
+    private AdapterWire.GenerateRequest prepare(PromptWire.Request request, Caller caller) {
+        PromptWire.ModelMetadata model = request == null ? null : request.modelMetadata();
+        Optional<GatewayConfig.OwnModel> imposed = models.imposedOn(caller,
+                "model_metadata.endpoint, model_metadata.api_key and model_metadata.identifier",
+                model == null ? null : model.endpoint(), model == null ? null : model.apiKey(),
+                model == null ? null : model.identifier());
+        AdapterWire.ModelTarget target;
+        if (imposed.isPresent()) {
+            GatewayConfig.OwnModel own = imposed.get();
+            target = targets.resolveMetadata(own.endpoint(), own.identifier(), own.apiKey().orElse(null));
+        } else if (model == null) {
             throw GatewayException.invalid("model_metadata", "field required");
+        } else {
+            target = targets.resolveMetadata(model.endpoint(), model.identifier(), model.apiKey());
         }
-        PromptWire.ModelMetadata model = request.modelMetadata();
-        AdapterWire.ModelTarget target = targets.resolveMetadata(model.endpoint(), model.identifier(), model.apiKey());
         // model-adapter's time (timeout_ms) is set when the call is made, from the time then left
         return new AdapterWire.GenerateRequest(target, null,
                 List.of(new ModelPrompt.Message("system", SYSTEM), new ModelPrompt.Message("user", USER)),

@@ -1,6 +1,7 @@
 package dev.enclave.gateway.service;
 
 import dev.enclave.gateway.client.AdapterWire;
+import dev.enclave.gateway.logging.RedactedUrl;
 import dev.enclave.gateway.rest.GatewayException;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -65,7 +66,7 @@ public class ModelTargetResolver {
                 throw new IllegalArgumentException("no http(s) scheme or no host");
             }
         } catch (IllegalArgumentException e) {
-            throw GatewayException.invalid(endpointField, "not an absolute http(s) URL: " + endpoint);
+            throw GatewayException.invalid(endpointField, "not an absolute http(s) URL: " + RedactedUrl.of(endpoint));
         }
         return new AdapterWire.ModelTarget(provider, endpoint, model, apiKey);
     }

@@ -29,15 +29,15 @@ public record ModelEndpoint(String scheme, String host, int port, InetAddress li
         try {
             uri = new URI(url.strip());
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("model endpoint '" + url + "' is not a valid URL: " + e.getReason());
+            throw new IllegalArgumentException("model endpoint '" + RedactedUrl.of(url) + "' is not a valid URL: " + e.getReason());
         }
         String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!"http".equals(scheme) && !"https".equals(scheme)) {
-            throw new IllegalArgumentException("model endpoint '" + url + "' is not an http(s) URL");
+            throw new IllegalArgumentException("model endpoint '" + RedactedUrl.of(url) + "' is not an http(s) URL");
         }
         String authority = uri.getRawAuthority();
         if (authority == null || authority.isEmpty()) {
-            throw new IllegalArgumentException("model endpoint '" + url + "' has no host");
+            throw new IllegalArgumentException("model endpoint '" + RedactedUrl.of(url) + "' has no host");
         }
         if (authority.contains("@")) {
             // the URL carries credentials: do not repeat it anywhere
@@ -45,20 +45,20 @@ public record ModelEndpoint(String scheme, String host, int port, InetAddress li
                     "model endpoint must not contain user info; put the credentials in api_key");
         }
         if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-            throw new IllegalArgumentException("model endpoint '" + url + "' must not have a query or fragment");
+            throw new IllegalArgumentException("model endpoint '" + RedactedUrl.of(url) + "' must not have a query or fragment");
         }
         String hostText;
         String portText = null;
         if (authority.startsWith("[")) {
             int close = authority.indexOf(']');
             if (close < 0) {
-                throw new IllegalArgumentException("model endpoint '" + url + "' has an unclosed IPv6 literal");
+                throw new IllegalArgumentException("model endpoint '" + RedactedUrl.of(url) + "' has an unclosed IPv6 literal");
             }
             hostText = authority.substring(1, close);
             String rest = authority.substring(close + 1);
             if (!rest.isEmpty()) {
                 if (!rest.startsWith(":")) {
-                    throw new IllegalArgumentException("model endpoint '" + url + "' has junk after its IPv6 literal");
+                    throw new IllegalArgumentException("model endpoint '" + RedactedUrl.of(url) + "' has junk after its IPv6 literal");
                 }
                 portText = rest.substring(1);
             }
@@ -155,7 +155,7 @@ public record ModelEndpoint(String scheme, String host, int port, InetAddress li
             return tls ? 443 : 80;
         }
         if (!text.matches("\\d{1,5}") || Integer.parseInt(text) < 1 || Integer.parseInt(text) > 65535) {
-            throw new IllegalArgumentException("model endpoint '" + url + "' has an invalid port '" + text + "'");
+            throw new IllegalArgumentException("model endpoint '" + RedactedUrl.of(url) + "' has an invalid port '" + text + "'");
         }
         return Integer.parseInt(text);
     }

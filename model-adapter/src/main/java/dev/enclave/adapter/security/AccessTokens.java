@@ -133,7 +133,13 @@ public class AccessTokens {
 
     /** Names the check that failed, as far as the verifier tells; never repeats the token or its claims. */
     private static RuntimeException refusal(Throwable failure) {
-        LOG.debugf("Access token refused: %s", failure);
+        RuntimeException refusal = classified(failure);
+        // the verifier's own message may quote the token's claims: only the reason and the failure's kind
+        LOG.debugf("Access token refused: %s (%s)", refusal.getMessage(), failure.getClass().getName());
+        return refusal;
+    }
+
+    private static RuntimeException classified(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof OIDCException) {
                 // quarkus-oidc could not reach token-service for its discovery document or keys

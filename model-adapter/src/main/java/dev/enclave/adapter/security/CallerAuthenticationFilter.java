@@ -19,8 +19,9 @@ import java.net.InetAddress;
 import java.util.List;
 
 /**
- * The gate of model-adapter's API (every resource, i.e. {@code /v1/*}; the health probes are not
- * resources and stay open): the caller must connect from inside the trusted networks
+ * The gate of model-adapter's API, deny by default: every path Quarkus REST sees, served or not
+ * (the resources are {@code /v1/*}; no resource is public; the health probes and the OpenAPI
+ * document are Quarkus' {@code /q/*}, not resources, and stay open): the caller must connect from inside the trusted networks
  * ({@code enclave.adapter.ingress.trusted-cidrs}, the gateway's pods), then present an access token
  * that token-service issued for model-adapter.
  */
@@ -37,7 +38,12 @@ public class CallerAuthenticationFilter {
         this.tokens = tokens;
     }
 
-    @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
+    /*
+     * Before routing, so that it covers every path, also ones no resource serves, and a caller
+     * without credentials learns nothing of routes or content types (401/403, never 404, 405 or
+     * 415); after RequestIdFilter (Priorities.USER), so that a refusal carries the request id.
+     */
+    @ServerRequestFilter(preMatching = true, priority = Priorities.USER + 10)
     public Uni<Response> authenticate(ContainerRequestContext request, RoutingContext routing) {
         // The TCP peer, never X-Forwarded-For or Forwarded: those are whatever the caller wrote
         // (quarkus.http.proxy.* stays off, so Vert.x does not read them either).
