@@ -37,8 +37,7 @@ public class AiSettingsService {
                             List<String> egressAllowedCidrs) {
 
         public ModelEndpointAllowlist allowlist() {
-            return new ModelEndpointAllowlist(ModelEndpointAllowlist.parseAll(egressAllowedCidrs),
-                    InetAddress::getAllByName);
+            return new ModelEndpointAllowlist(egressAllowedCidrs, InetAddress::getAllByName);
         }
     }
 
