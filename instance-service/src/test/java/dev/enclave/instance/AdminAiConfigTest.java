@@ -161,8 +161,8 @@ class AdminAiConfigTest {
     void endpointsOutsideTheAllowedNetworksAreRefusedNamingTheAddress() {
         Map<String, String> attempts = Map.of(
                 "http://8.8.8.8/v1", "resolves to 8.8.8.8",
-                "http://2130706433/v1", "is not a canonical IP address",
-                "http://0x7f000001/v1", "is not a canonical IP address",
+                "http://2130706433/v1", "is a numeric form that is not a dotted-quad IPv4 address",
+                "http://0x7f000001/v1", "is a numeric form that is not a dotted-quad IPv4 address",
                 "http://[::ffff:8.8.4.4]/v1", "resolves to 8.8.4.4");
         attempts.forEach((endpoint, message) -> adminCall("POST", "/api/v4/admin/ai/self_hosted_models",
                 Map.of("name", "x-" + UUID.randomUUID(), "model", "mistral", "endpoint", endpoint, "identifier", "m"))

@@ -1,8 +1,8 @@
 package dev.enclave.instance;
 
-import dev.enclave.instance.crypto.SecretCipher;
 import dev.enclave.instance.domain.SelfHostedModel;
 import dev.enclave.instance.service.SecretReencryption;
+import dev.enclave.support.crypto.SecretCipher;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;

@@ -3,7 +3,7 @@ package dev.enclave.gateway.client;
 import dev.enclave.gateway.config.AdapterPolicyConfig;
 import dev.enclave.gateway.config.ClientCredentialsConfig;
 import dev.enclave.gateway.rest.GatewayException;
-import dev.enclave.gateway.rest.RequestIdFilter;
+import dev.enclave.support.http.RequestIdFilter;
 import io.quarkus.oidc.client.OidcClientException;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;

@@ -6,6 +6,7 @@ import dev.enclave.gateway.config.GatewayConfig;
 import dev.enclave.gateway.security.Caller;
 import dev.enclave.gateway.security.UnitPrimitiveAuthorizer;
 import dev.enclave.gateway.service.CodeSuggestionService;
+import dev.enclave.support.http.RequestIdFilter;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;

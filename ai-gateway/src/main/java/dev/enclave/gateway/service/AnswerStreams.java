@@ -4,7 +4,7 @@ import dev.enclave.gateway.client.AdapterWire;
 import dev.enclave.gateway.client.ModelAdapterClient;
 import dev.enclave.gateway.rest.ChatAgentWire;
 import dev.enclave.gateway.rest.GatewayException;
-import dev.enclave.gateway.rest.RequestIdFilter;
+import dev.enclave.support.http.RequestIdFilter;
 import io.smallrye.mutiny.Multi;
 import org.jboss.logging.Logger;
 

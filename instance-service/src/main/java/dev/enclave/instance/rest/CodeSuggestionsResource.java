@@ -16,6 +16,7 @@ import dev.enclave.instance.service.CodeSuggestionsService;
 import dev.enclave.instance.service.DirectAccess;
 import dev.enclave.instance.service.FeatureRouter;
 import dev.enclave.instance.service.Licensing;
+import dev.enclave.support.http.RequestIdFilter;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;

@@ -38,8 +38,7 @@ public class AiSettingsService {
                             List<String> egressAllowedCidrs) {
 
         public ModelEndpointAllowlist allowlist() {
-            return new ModelEndpointAllowlist(ModelEndpointAllowlist.parseAll(egressAllowedCidrs),
-                    InetAddress::getAllByName);
+            return new ModelEndpointAllowlist(egressAllowedCidrs, InetAddress::getAllByName);
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.enclave.instance.service;
 
-import dev.enclave.instance.crypto.SecretCipher;
 import dev.enclave.instance.domain.SelfHostedModel;
+import dev.enclave.support.crypto.SecretCipher;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;

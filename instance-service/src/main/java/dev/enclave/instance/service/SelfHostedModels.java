@@ -1,11 +1,11 @@
 package dev.enclave.instance.service;
 
-import dev.enclave.instance.crypto.SecretCipher;
 import dev.enclave.instance.domain.FeatureSetting;
 import dev.enclave.instance.domain.SelfHostedModel;
 import dev.enclave.instance.rest.ApiException;
 import dev.enclave.instance.rest.FieldLimits;
 import dev.enclave.instance.security.Actor;
+import dev.enclave.support.crypto.SecretCipher;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 

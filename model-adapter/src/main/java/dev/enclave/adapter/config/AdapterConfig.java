@@ -1,6 +1,7 @@
 package dev.enclave.adapter.config;
 
-import dev.enclave.adapter.egress.ModelEndpointAllowlist.Cidr;
+import dev.enclave.support.net.Cidr;
+import dev.enclave.support.net.CidrConverter;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;

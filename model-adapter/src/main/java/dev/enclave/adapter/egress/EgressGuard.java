@@ -2,6 +2,8 @@ package dev.enclave.adapter.egress;
 
 import dev.enclave.adapter.config.AdapterConfig;
 import dev.enclave.adapter.provider.ModelCallException;
+import dev.enclave.support.net.IpLiteral;
+import dev.enclave.support.net.NetworkAllowlist;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -20,11 +22,11 @@ public class EgressGuard {
     static final String SETTING = "enclave.adapter.egress.allowed-cidrs";
     private static final Logger LOG = Logger.getLogger(EgressGuard.class);
 
-    private final ModelEndpointAllowlist allowlist;
+    private final NetworkAllowlist allowlist;
     private final HostResolver resolver;
 
     public EgressGuard(AdapterConfig config, HostResolver resolver) {
-        this.allowlist = new ModelEndpointAllowlist(config.egress().allowedCidrs().orElse(List.of()));
+        this.allowlist = new NetworkAllowlist(config.egress().allowedCidrs().orElse(List.of()));
         this.resolver = resolver;
     }
 
@@ -50,7 +52,7 @@ public class EgressGuard {
             }
         }
         for (InetAddress address : addresses) {
-            InetAddress checked = ModelEndpointAllowlist.normalise(address);
+            InetAddress checked = IpLiteral.unmapped(address);
             String refusal = null;
             if (checked.isAnyLocalAddress()) {
                 // 0.0.0.0 and :: connect to this machine, whatever the allowlist says about them
@@ -66,6 +68,6 @@ public class EgressGuard {
                 throw new ModelCallException(ModelCallException.Kind.EGRESS_DENIED, null, message);
             }
         }
-        return ModelEndpointAllowlist.normalise(addresses.get(0));
+        return IpLiteral.unmapped(addresses.get(0));
     }
 }

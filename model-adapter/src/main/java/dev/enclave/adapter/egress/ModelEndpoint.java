@@ -1,10 +1,13 @@
 package dev.enclave.adapter.egress;
 
+import dev.enclave.support.net.IpLiteral;
+
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -21,7 +24,6 @@ import java.util.regex.Pattern;
 public record ModelEndpoint(String scheme, String host, int port, InetAddress literal, String basePath) {
 
     private static final Pattern LABEL = Pattern.compile("[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?");
-    private static final Pattern NUMBER = Pattern.compile("\\d+|0x[0-9a-f]*");
 
     /** @throws IllegalArgumentException saying what is wrong; the message never repeats user info */
     public static ModelEndpoint parse(String url) {
@@ -72,26 +74,20 @@ public record ModelEndpoint(String scheme, String host, int port, InetAddress li
         String path = uri.getRawPath() == null ? "" : uri.getRawPath();
         String basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
 
-        if (authority.startsWith("[")) {
-            InetAddress address = IpLiteral.ipv6(hostText);
-            if (address == null) {
-                throw new IllegalArgumentException("model endpoint host [" + hostText
-                        + "] is not an IPv6 address (zone ids are not accepted)");
-            }
-            return new ModelEndpoint(scheme, hostText.toLowerCase(Locale.ROOT), port, address, basePath);
+        boolean bracketed = authority.startsWith("[");
+        Optional<InetAddress> literal;
+        try {
+            // WHATWG URL parsers, curl and inet_aton read any host ending in a number as IPv4
+            literal = IpLiteral.ofUrlHost(bracketed ? "[" + hostText + "]" : hostText);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("model endpoint " + e.getMessage());
         }
         String host = hostText.toLowerCase(Locale.ROOT);
         String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
-        String[] labels = name.split("\\.", -1);
-        if (NUMBER.matcher(labels[labels.length - 1]).matches()) {
-            // WHATWG URL parsers, curl and inet_aton read any host ending in a number as IPv4
-            InetAddress address = IpLiteral.ipv4(name);
-            if (address == null) {
-                throw new IllegalArgumentException("model endpoint host '" + hostText + "' is a numeric form that "
-                        + "is not a dotted-quad IPv4 address; write IPv4 addresses as four decimal octets (a.b.c.d)");
-            }
-            return new ModelEndpoint(scheme, name, port, address, basePath);
+        if (literal.isPresent()) {
+            return new ModelEndpoint(scheme, bracketed ? host : name, port, literal.get(), basePath);
         }
+        String[] labels = name.split("\\.", -1);
         if (name.isEmpty() || name.length() > 253) {
             throw new IllegalArgumentException("model endpoint host '" + hostText + "' is not a valid host name");
         }

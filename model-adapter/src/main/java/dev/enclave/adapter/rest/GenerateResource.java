@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enclave.adapter.provider.ModelCallException;
 import dev.enclave.adapter.service.Deadline;
 import dev.enclave.adapter.service.ModelCallService;
+import dev.enclave.support.http.RequestIdFilter;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;

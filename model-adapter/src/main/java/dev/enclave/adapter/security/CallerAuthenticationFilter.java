@@ -1,9 +1,9 @@
 package dev.enclave.adapter.security;
 
 import dev.enclave.adapter.config.AdapterConfig;
-import dev.enclave.adapter.egress.IpLiteral;
-import dev.enclave.adapter.egress.ModelEndpointAllowlist;
 import dev.enclave.adapter.rest.AdapterWire;
+import dev.enclave.support.net.IpLiteral;
+import dev.enclave.support.net.NetworkAllowlist;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
@@ -30,11 +30,11 @@ public class CallerAuthenticationFilter {
     private static final Logger LOG = Logger.getLogger(CallerAuthenticationFilter.class);
     private static final String SETTING = "enclave.adapter.ingress.trusted-cidrs";
 
-    private final ModelEndpointAllowlist trusted;
+    private final NetworkAllowlist trusted;
     private final AccessTokens tokens;
 
     public CallerAuthenticationFilter(AdapterConfig config, AccessTokens tokens) {
-        this.trusted = new ModelEndpointAllowlist(config.ingress().trustedCidrs().orElse(List.of()));
+        this.trusted = new NetworkAllowlist(config.ingress().trustedCidrs().orElse(List.of()));
         this.tokens = tokens;
     }
 
@@ -91,7 +91,7 @@ public class CallerAuthenticationFilter {
         if (zone >= 0) {
             host = host.substring(0, zone);
         }
-        return host.contains(":") ? IpLiteral.ipv6(host) : IpLiteral.ipv4(host);
+        return IpLiteral.parse(host);
     }
 
     private static Response unauthorized(String challenge, String message) {

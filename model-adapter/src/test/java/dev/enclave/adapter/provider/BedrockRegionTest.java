@@ -2,8 +2,8 @@ package dev.enclave.adapter.provider;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enclave.adapter.config.AdapterConfig;
-import dev.enclave.adapter.egress.ModelEndpointAllowlist;
 import dev.enclave.adapter.rest.AdapterWire;
+import dev.enclave.support.net.Cidr;
 import io.quarkus.runtime.configuration.MemorySize;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,11 +34,11 @@ class BedrockRegionTest {
             }
 
             public Egress egress() {
-                return () -> Optional.<List<ModelEndpointAllowlist.Cidr>>empty();
+                return () -> Optional.<List<Cidr>>empty();
             }
 
             public Ingress ingress() {
-                return () -> Optional.<List<ModelEndpointAllowlist.Cidr>>empty();
+                return () -> Optional.<List<Cidr>>empty();
             }
 
             public String tokenServiceUrl() {

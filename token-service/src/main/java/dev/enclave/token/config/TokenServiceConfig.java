@@ -6,6 +6,7 @@ import io.smallrye.config.WithName;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -34,6 +35,12 @@ public interface TokenServiceConfig {
 
     /** Base64 of 32 random bytes. Required unless {@link #generateMasterKey()} is on. */
     Optional<String> masterKey();
+
+    /**
+     * Master keys of before a rotation (base64, newest first): signing keys stored under them are
+     * still read, and re-encrypted under {@link #masterKey()} at start-up.
+     */
+    Optional<List<String>> previousMasterKeys();
 
     Path masterKeyFile();
 

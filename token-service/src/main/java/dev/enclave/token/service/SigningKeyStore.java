@@ -1,7 +1,7 @@
 package dev.enclave.token.service;
 
+import dev.enclave.support.crypto.SecretCipher;
 import dev.enclave.token.config.TokenServiceConfig;
-import dev.enclave.token.crypto.SecretCipher;
 import dev.enclave.token.domain.SigningKey;
 import dev.enclave.token.rest.DiscoveryResource;
 import dev.enclave.token.rest.OAuthException;

@@ -1,21 +1,32 @@
-package dev.enclave.adapter.egress;
+package dev.enclave.support.net;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
  * Strict parsing of IP address literals, without ever asking DNS. Only the canonical forms are
  * addresses here: four decimal octets for IPv4 (no leading zeros, no shortened, octal, hex or
  * single-number forms, which C resolvers and curl would read differently), and RFC 4291 text for
- * IPv6 without a zone id.
+ * IPv6 without a zone id. IPv4-mapped IPv6 addresses ({@code ::ffff:a.b.c.d}) are the IPv4
+ * address they carry, since that is where a connection to them goes.
+ *
+ * <p>Both model-endpoint allowlists (instance-service when a model is saved, model-adapter when it
+ * connects) and model-adapter's trusted-caller check read addresses through this class, so that
+ * they agree on what an address is.
  */
 public final class IpLiteral {
 
     private static final Pattern OCTET = Pattern.compile("25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d");
     private static final Pattern HEX_GROUP = Pattern.compile("[0-9a-fA-F]{1,4}");
+    /** A last host label that URL parsers (WHATWG), curl and inet_aton read as (part of) an IPv4 number. */
+    private static final Pattern NUMBER = Pattern.compile("\\d+|0x[0-9a-f]*");
 
     private IpLiteral() {
     }
@@ -30,6 +41,61 @@ public final class IpLiteral {
     public static InetAddress ipv6(String text) {
         byte[] bytes = ipv6Bytes(text);
         return bytes == null ? null : address(bytes);
+    }
+
+    /** @return the address of an IPv4 or IPv6 literal (no brackets, no zone id), or null when {@code text} is neither */
+    public static InetAddress parse(String text) {
+        return text.indexOf(':') >= 0 ? ipv6(text) : ipv4(text);
+    }
+
+    /**
+     * Reads a URL's host the way URL parsers and resolvers would, without DNS.
+     *
+     * @param host a URL's host: a bracketed IPv6 literal, an IPv4 literal or a DNS name (a trailing
+     *             dot allowed)
+     * @return the address when the host is an IP literal; empty when it is a name, left for the
+     *         caller to resolve (and to check as a name)
+     * @throws IllegalArgumentException when the host is an IP literal in a form that is not
+     *                                  canonical: a numeric host that is not a dotted quad
+     *                                  ({@code 2130706433}, {@code 0x7f.1}, {@code 0177.0.0.1},
+     *                                  {@code 127.1}), which other parsers would read as some IPv4
+     *                                  address, or a bracketed literal that is not IPv6 or has a zone id
+     */
+    public static Optional<InetAddress> ofUrlHost(String host) {
+        if (host.startsWith("[") && host.endsWith("]")) {
+            InetAddress address = ipv6(host.substring(1, host.length() - 1));
+            if (address == null) {
+                throw new IllegalArgumentException("host " + host + " is not an IPv6 address (zone ids are not accepted)");
+            }
+            return Optional.of(address);
+        }
+        String name = host.toLowerCase(Locale.ROOT);
+        name = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        String lastLabel = name.substring(name.lastIndexOf('.') + 1);
+        if (!NUMBER.matcher(lastLabel).matches()) {
+            return Optional.empty();
+        }
+        InetAddress address = ipv4(name);
+        if (address == null) {
+            throw new IllegalArgumentException("host '" + host + "' is a numeric form that is not a dotted-quad IPv4 "
+                    + "address; write IPv4 addresses as four decimal octets (a.b.c.d)");
+        }
+        return Optional.of(address);
+    }
+
+    /** {@code ::ffff:a.b.c.d} becomes {@code a.b.c.d}; every other address stays as it is. */
+    public static InetAddress unmapped(InetAddress address) {
+        if (address instanceof Inet6Address) {
+            byte[] bytes = address.getAddress();
+            boolean mapped = bytes[10] == (byte) 0xff && bytes[11] == (byte) 0xff;
+            for (int i = 0; i < 10 && mapped; i++) {
+                mapped = bytes[i] == 0;
+            }
+            if (mapped) {
+                return address(Arrays.copyOfRange(bytes, 12, 16));
+            }
+        }
+        return address;
     }
 
     private static byte[] ipv4Bytes(String text) {
@@ -107,7 +173,7 @@ public final class IpLiteral {
         return groups;
     }
 
-    private static InetAddress address(byte[] bytes) {
+    static InetAddress address(byte[] bytes) {
         try {
             return InetAddress.getByAddress(bytes);
         } catch (UnknownHostException e) {

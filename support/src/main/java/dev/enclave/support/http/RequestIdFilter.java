@@ -1,5 +1,6 @@
-package dev.enclave.gateway.rest;
+package dev.enclave.support.http;
 
+import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import org.jboss.logging.MDC;
@@ -10,18 +11,25 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Carries {@code X-Request-ID} into every log line of a request and on to the next hop. On the
- * event loop the MDC lives in the request's Vert.x context; code that logs from a stream's
- * callbacks sets it again with {@link #withRequestId}.
+ * Carries {@code X-Request-ID} into every log line of a request and on to the next hop, in every
+ * service (Quarkus finds this filter in the support jar's bean index). A caller's id is kept when
+ * it is short and plain (it ends up in logs and headers); otherwise a new one is made. On the event
+ * loop the MDC lives in the request's Vert.x context; code that logs from a stream's callbacks sets
+ * it again with {@link #withRequestId}.
  */
 public class RequestIdFilter {
 
     public static final String HEADER = "X-Request-ID";
-    static final String MDC_KEY = "requestId";
+    /** The MDC key, {@code %X{requestId}} in the log format. */
+    public static final String MDC_KEY = "requestId";
+    /** Routing-context key of the request's arrival ({@link System#nanoTime()}): a caller's budget counts from it. */
+    public static final String ARRIVAL = "enclave.arrival-nanos";
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     @ServerRequestFilter(preMatching = true)
-    public void assign(ContainerRequestContext request) {
+    public void assign(ContainerRequestContext request, RoutingContext routing) {
+        // before authentication and token verification, which spend the caller's budget too
+        routing.put(ARRIVAL, System.nanoTime());
         String id = request.getHeaderString(HEADER);
         if (id == null || !SAFE.matcher(id).matches()) {
             id = UUID.randomUUID().toString();

@@ -1,9 +1,6 @@
-package dev.enclave.instance.crypto;
+package dev.enclave.support.crypto;
 
-import dev.enclave.instance.config.InstanceConfig;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
+import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
@@ -13,13 +10,17 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * AES-256-GCM for secrets at rest. The associated data binds a ciphertext to the row it belongs
  * to, so a ciphertext copied onto another row fails to decrypt.
+ *
+ * <p>Master-key rotation: secrets are always written under the current master key; the previous
+ * keys are only read, until {@link #reencrypted} has moved every stored secret off them. Not a CDI
+ * bean: each service that stores secrets produces one from its own settings ({@link #load}).
  */
-@ApplicationScoped
-public class SecretCipher {
+public final class SecretCipher {
 
     private static final String FORMAT_PREFIX = "v1.";
     private static final int IV_BYTES = 12;
@@ -29,26 +30,21 @@ public class SecretCipher {
     private final List<SecretKey> previousKeys;
     private final SecureRandom random = new SecureRandom();
 
-    @Inject
-    public SecretCipher(InstanceConfig config) {
-        this(MasterKeyLoader.load(config), MasterKeyLoader.previous(config));
-    }
-
     /** @param previousKeys keys of before a master-key rotation: still read, never written */
-    SecretCipher(SecretKey masterKey, List<SecretKey> previousKeys) {
+    public SecretCipher(SecretKey masterKey, List<SecretKey> previousKeys) {
         this.masterKey = masterKey;
         this.previousKeys = List.copyOf(previousKeys);
+    }
+
+    /** @throws IllegalStateException when a key is missing or malformed, naming the setting */
+    public static SecretCipher load(MasterKeyLoader.Settings settings) {
+        return new SecretCipher(MasterKeyLoader.current(settings), MasterKeyLoader.previous(settings));
     }
 
     /** For tools and tests that hold the raw keys (base64 of 32 bytes each). */
     public static SecretCipher of(String masterKey, List<String> previousKeys) {
         return new SecretCipher(MasterKeyLoader.decode(masterKey, "master key"),
                 previousKeys.stream().map(k -> MasterKeyLoader.decode(k, "previous master key")).toList());
-    }
-
-    /** @return whether the ciphertext is under a previous master key (and so should be re-encrypted) */
-    public boolean isUnderPreviousKey(String encoded, String associatedData) {
-        return open(masterKey, encoded, associatedData) == null;
     }
 
     public String encrypt(byte[] plaintext, String associatedData) {
@@ -66,7 +62,12 @@ public class SecretCipher {
         }
     }
 
-    /** Decrypts with the current master key, or a previous one after a rotation. */
+    /**
+     * Decrypts with the current master key, or a previous one after a rotation.
+     *
+     * @throws IllegalStateException when no configured key opens it: a wrong key, another row's
+     *                               associated data, or tampered data
+     */
     public byte[] decrypt(String encoded, String associatedData) {
         byte[] plaintext = open(masterKey, encoded, associatedData);
         for (int i = 0; plaintext == null && i < previousKeys.size(); i++) {
@@ -79,18 +80,44 @@ public class SecretCipher {
         return plaintext;
     }
 
+    /** @return whether the ciphertext is not under the current master key (and so should be re-encrypted) */
+    public boolean isUnderPreviousKey(String encoded, String associatedData) {
+        return open(masterKey, encoded, associatedData) == null;
+    }
+
+    /**
+     * @return the secret encrypted under the current master key when it is stored under a previous
+     *         one; empty when it already is under the current key
+     * @throws IllegalStateException when no configured key opens it
+     */
+    public Optional<String> reencrypted(String encoded, String associatedData) {
+        if (!isUnderPreviousKey(encoded, associatedData)) {
+            return Optional.empty();
+        }
+        return Optional.of(encrypt(decrypt(encoded, associatedData), associatedData));
+    }
+
     /** @return the plaintext, or null when this key does not open the ciphertext (wrong key or tampered) */
     private static byte[] open(SecretKey key, String encoded, String associatedData) {
         if (!encoded.startsWith(FORMAT_PREFIX)) {
             throw new IllegalStateException("Unknown ciphertext format (expected prefix " + FORMAT_PREFIX + ")");
         }
-        byte[] raw = Base64.getUrlDecoder().decode(encoded.substring(FORMAT_PREFIX.length()));
+        byte[] raw;
+        try {
+            raw = Base64.getUrlDecoder().decode(encoded.substring(FORMAT_PREFIX.length()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("A stored secret is not valid base64url after its " + FORMAT_PREFIX
+                    + " prefix");
+        }
+        if (raw.length < IV_BYTES + TAG_BITS / 8) {
+            return null;
+        }
         try {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, raw, 0, IV_BYTES));
             cipher.updateAAD(associatedData.getBytes(StandardCharsets.UTF_8));
             return cipher.doFinal(raw, IV_BYTES, raw.length - IV_BYTES);
-        } catch (javax.crypto.AEADBadTagException e) {
+        } catch (AEADBadTagException e) {
             return null;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM decryption failed", e);
