@@ -3,17 +3,20 @@ package dev.enclave.token.service;
 import dev.enclave.token.config.TokenServiceConfig;
 import dev.enclave.token.domain.IssuedAccessToken;
 import dev.enclave.token.domain.OAuthApplication;
+import io.smallrye.jwt.algorithm.SignatureAlgorithm;
+import io.smallrye.jwt.build.Jwt;
+import io.smallrye.jwt.build.JwtException;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.jose4j.jws.AlgorithmIdentifiers;
-import org.jose4j.jws.JsonWebSignature;
-import org.jose4j.jwt.JwtClaims;
-import org.jose4j.jwt.NumericDate;
-import org.jose4j.lang.JoseException;
+import org.eclipse.microprofile.jwt.Claims;
 
 import java.time.Instant;
 import java.util.UUID;
 
-/** Signs OAuth access tokens as RFC 9068 JWTs and records their jti for later revocation. */
+/**
+ * Signs OAuth access tokens as RFC 9068 JWTs, through SmallRye JWT's build API with the active
+ * signing key (header: {@code alg} RS256, {@code kid}, {@code typ} {@value #TOKEN_TYPE}), and
+ * records their jti for later revocation.
+ */
 @ApplicationScoped
 public class AccessTokenMinter {
 
@@ -40,27 +43,24 @@ public class AccessTokenMinter {
         Instant expiresAt = now.plus(config.oauth().accessTokenLifetime());
         String jti = UUID.randomUUID().toString();
 
-        JwtClaims claims = new JwtClaims();
-        claims.setIssuer(config.issuer());
-        claims.setSubject(subject);
-        claims.setAudience(audience);
-        claims.setClaim("client_id", client.uid);
-        claims.setClaim("scope", scope);
-        claims.setJwtId(jti);
-        claims.setIssuedAt(NumericDate.fromSeconds(now.getEpochSecond()));
-        claims.setExpirationTime(NumericDate.fromSeconds(expiresAt.getEpochSecond()));
-
         SigningKeyStore.ActiveKey key = keys.active();
-        JsonWebSignature jws = new JsonWebSignature();
-        jws.setPayload(claims.toJson());
-        jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.RSA_USING_SHA256);
-        jws.setKeyIdHeaderValue(key.kid());
-        jws.setHeader("typ", TOKEN_TYPE);
-        jws.setKey(key.privateKey());
         String token;
         try {
-            token = jws.getCompactSerialization();
-        } catch (JoseException e) {
+            token = Jwt.claims()
+                    .issuer(config.issuer())
+                    .subject(subject)
+                    .audience(audience)
+                    .claim("client_id", client.uid)
+                    .claim("scope", scope)
+                    .claim(Claims.jti, jti)
+                    .issuedAt(now)
+                    .expiresAt(expiresAt)
+                    .jws()
+                    .algorithm(SignatureAlgorithm.RS256)
+                    .keyId(key.kid())
+                    .type(TOKEN_TYPE)
+                    .sign(key.privateKey());
+        } catch (JwtException e) {
             throw new IllegalStateException("Cannot sign an access token with key " + key.kid(), e);
         }
 

@@ -1,12 +1,12 @@
 package dev.enclave.token.service;
 
 import dev.enclave.token.config.TokenServiceConfig;
+import io.smallrye.jwt.algorithm.SignatureAlgorithm;
+import io.smallrye.jwt.build.Jwt;
+import io.smallrye.jwt.build.JwtClaimsBuilder;
+import io.smallrye.jwt.build.JwtException;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.jose4j.jws.AlgorithmIdentifiers;
-import org.jose4j.jws.JsonWebSignature;
-import org.jose4j.jwt.JwtClaims;
-import org.jose4j.jwt.NumericDate;
-import org.jose4j.lang.JoseException;
+import org.eclipse.microprofile.jwt.Claims;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -15,7 +15,8 @@ import java.util.UUID;
 
 /**
  * Mints the RS256 tokens the instance hands to the AI gateway, with the claims GitLab's
- * self-issued tokens carry.
+ * self-issued tokens carry, through SmallRye JWT's build API with the active signing key.
+ * Header: {@code alg} RS256, {@code kid}, {@code typ} JWT.
  */
 @ApplicationScoped
 public class SelfIssuedTokenMinter {
@@ -51,31 +52,30 @@ public class SelfIssuedTokenMinter {
         Instant now = Instant.ofEpochSecond(clock.instant().getEpochSecond());
         Instant expiresAt = now.plus(globalUserId == null ? config.aiTokenLifetime() : config.userAiTokenLifetime());
 
-        JwtClaims claims = new JwtClaims();
-        claims.setJwtId(UUID.randomUUID().toString());
-        claims.setAudience(AI_GATEWAY_AUDIENCE);
-        claims.setSubject(instanceId);
-        claims.setIssuer(config.issuer());
-        claims.setIssuedAt(NumericDate.fromSeconds(now.getEpochSecond()));
-        claims.setNotBefore(NumericDate.fromSeconds(now.getEpochSecond() - NOT_BEFORE_LEEWAY_SECONDS));
-        claims.setExpirationTime(NumericDate.fromSeconds(expiresAt.getEpochSecond()));
-        claims.setStringClaim("gitlab_realm", config.realm());
-        claims.setStringClaim("gitlab_instance_id", instanceId);
-        claims.setStringListClaim("scopes", scopes);
+        JwtClaimsBuilder claims = Jwt.claims()
+                .claim(Claims.jti, UUID.randomUUID().toString())
+                .audience(AI_GATEWAY_AUDIENCE)
+                .subject(instanceId)
+                .issuer(config.issuer())
+                .issuedAt(now)
+                .claim(Claims.nbf, now.minusSeconds(NOT_BEFORE_LEEWAY_SECONDS))
+                .expiresAt(expiresAt)
+                .claim("gitlab_realm", config.realm())
+                .claim("gitlab_instance_id", instanceId)
+                .claim("scopes", scopes);
         if (globalUserId != null) {
-            claims.setStringClaim("gitlab_global_user_id", globalUserId);
+            claims.claim("gitlab_global_user_id", globalUserId);
         }
 
         SigningKeyStore.ActiveKey key = keys.active();
-        JsonWebSignature jws = new JsonWebSignature();
-        jws.setPayload(claims.toJson());
-        jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.RSA_USING_SHA256);
-        jws.setKeyIdHeaderValue(key.kid());
-        jws.setHeader("typ", "JWT");
-        jws.setKey(key.privateKey());
         try {
-            return new MintedToken(jws.getCompactSerialization(), now, expiresAt);
-        } catch (JoseException e) {
+            String token = claims.jws()
+                    .algorithm(SignatureAlgorithm.RS256)
+                    .keyId(key.kid())
+                    .type("JWT")
+                    .sign(key.privateKey());
+            return new MintedToken(token, now, expiresAt);
+        } catch (JwtException e) {
             throw new IllegalStateException("Cannot sign a token with key " + key.kid(), e);
         }
     }
