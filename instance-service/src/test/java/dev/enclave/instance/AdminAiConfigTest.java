@@ -255,7 +255,10 @@ class AdminAiConfigTest {
         route("code_completions", "vendored", null);
         given().header("PRIVATE-TOKEN", userToken).post("/api/v4/code_suggestions/direct_access").then()
                 .statusCode(201).body("base_url", containsString("/cloud")).body("token", equalTo("h.p.s"))
-                .body("headers.X-Gitlab-Realm", equalTo("self-managed"));
+                .body("headers.X-Gitlab-Realm", equalTo("self-managed"))
+                // The cloud gateway's model, as configured (%test enclave.instance.cloud-model.*).
+                .body("model_details.model_provider", equalTo("litellm"))
+                .body("model_details.model_name", equalTo("codestral"));
         FakeTokenServiceAndGateway.server.verify(postRequestedFor(urlEqualTo("/internal/v1/ai-tokens"))
                 .withRequestBody(matchingJsonPath("$.global_user_id")));
         putSettings(Map.of("duo_direct_access_enabled", false));
@@ -285,6 +288,22 @@ class AdminAiConfigTest {
                 .body("expires_in", org.hamcrest.Matchers.greaterThan(3500));
         FakeTokenServiceAndGateway.server.verify(1, postRequestedFor(urlEqualTo("/internal/v1/ai-tokens"))
                 .withRequestBody(matchingJsonPath("$.global_user_id")));
+    }
+
+    @Test
+    void olderClientsTokenAnswersTheTokensLifetimeAndWhenItWasIssued() {
+        // token-service issued the token 40 s before the instance answers (a slow hop, or clocks apart):
+        // expires_in is still the token's lifetime and created_at its iat, so created_at + expires_in = exp.
+        long issuedAt = System.currentTimeMillis() / 1000 - 40;
+        FakeTokenServiceAndGateway.server.stubFor(post(urlEqualTo("/internal/v1/ai-tokens")).willReturn(aResponse()
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"token\":\"h.p.s\",\"token_type\":\"Bearer\",\"expires_in\":900,\"expires_at\":"
+                        + (issuedAt + 900) + ",\"issued_at\":" + issuedAt + "}")));
+        route("code_completions", "vendored", null);
+        given().header("PRIVATE-TOKEN", userToken).post("/api/v4/code_suggestions/tokens").then()
+                .statusCode(201).body("access_token", equalTo("h.p.s"))
+                .body("expires_in", equalTo(900))
+                .body("created_at", equalTo((int) issuedAt));
     }
 
     @Test

@@ -20,8 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Deny by default (issue 12): every route in the OpenAPI document refuses an anonymous caller
  * with 401 (or 400/403), except the explicit public list: the OAuth endpoints forwarded to
- * token-service, which authenticate the client themselves. {@code /api/v4/version} needs a token,
- * as on GitLab. A route added later is covered as soon as it
+ * token-service, which authenticate the client themselves. {@code /api/v4/version} and
+ * {@code /api/v4/metadata} need a token, as on GitLab. A route added later is covered as soon as it
  * exists; the health checks and the OpenAPI document ({@code /q/*}) are not JAX-RS routes and are
  * public.
  */
@@ -66,7 +66,7 @@ class DenyByDefaultTest {
 
         assertThat(open).as("routes reachable anonymously").isEmpty();
         // The enumeration found the routes (a test that checks nothing cannot fail).
-        assertThat(checked).contains("GET /api/v4/version", "GET /api/v4/user", "POST /api/v4/code_suggestions/tokens",
+        assertThat(checked).contains("GET /api/v4/version", "GET /api/v4/metadata", "GET /api/v4/user", "POST /api/v4/code_suggestions/tokens",
                 "POST /api/v4/code_suggestions/direct_access", "POST /api/v4/code_suggestions/completions",
                 "PUT /api/v4/admin/ai/settings", "POST /api/v4/chat/completions", "GET /api/v4/projects",
                 "DELETE /api/v4/personal_access_tokens/{id}", "POST /api/v4/service_accounts/{id}/oauth_tokens");

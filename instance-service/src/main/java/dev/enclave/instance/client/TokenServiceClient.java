@@ -33,14 +33,22 @@ public class TokenServiceClient {
 
     private static final Logger LOG = Logger.getLogger(TokenServiceClient.class);
 
-    public record AiToken(String token, Instant expiresAt) {
+    /** A self-issued AI token, with the validity token-service gave it ({@code iat} to {@code exp}). */
+    public record AiToken(String token, Instant issuedAt, Instant expiresAt) {
+
+        /** The token's lifetime in seconds, as GitLab's {@code expires_in}. */
+        public long lifetimeSeconds() {
+            return expiresAt.getEpochSecond() - issuedAt.getEpochSecond();
+        }
+
         @Override
         public String toString() {
-            return "AiToken[expiresAt=" + expiresAt + "]";
+            return "AiToken[issuedAt=" + issuedAt + ", expiresAt=" + expiresAt + "]";
         }
     }
 
-    record MintResponse(String token, @JsonProperty("expires_at") long expiresAt) {
+    record MintResponse(String token, @JsonProperty("issued_at") Long issuedAt,
+                        @JsonProperty("expires_at") long expiresAt) {
     }
 
     /**
@@ -103,7 +111,9 @@ public class TokenServiceClient {
                         + " " + describeError(answer.body()));
             }
             MintResponse minted = json.readValue(answer.body(), MintResponse.class);
-            return new AiToken(minted.token(), Instant.ofEpochSecond(minted.expiresAt()));
+            // A token-service that does not say when it issued the token: it is as old as this answer.
+            Instant issuedAt = minted.issuedAt() == null ? Instant.now() : Instant.ofEpochSecond(minted.issuedAt());
+            return new AiToken(minted.token(), issuedAt, Instant.ofEpochSecond(minted.expiresAt()));
         } catch (IOException e) {
             LOG.warnf("token-service's AI token answer cannot be read: %s", e.getMessage());
             throw new TokenServiceUnavailableException("token-service's answer cannot be read");

@@ -45,6 +45,21 @@ public interface InstanceConfig {
     Optional<String> cloudGatewayUrl();
 
     /**
+     * The model the cloud gateway serves code suggestions with (an Enclave gateway's
+     * {@code enclave.gateway.own-model.*}), told to editors as direct access's {@code model_details};
+     * unset: {@code model_details} is not sent, as GitLab omits it when empty.
+     */
+    CloudModel cloudModel();
+
+    interface CloudModel {
+        /** GitLab's {@code model_provider} (e.g. {@code litellm}, {@code fireworks_ai}). */
+        Optional<String> provider();
+
+        /** GitLab's {@code model_name}: the model family (e.g. {@code codestral}). */
+        Optional<String> name();
+    }
+
+    /**
      * The budget of a code suggestion request, streaming included (GitLab's 55 s); chat's budget is
      * the AI settings' {@code ai_gateway_timeout_seconds}.
      */

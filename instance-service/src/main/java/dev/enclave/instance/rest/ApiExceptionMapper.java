@@ -1,10 +1,13 @@
 package dev.enclave.instance.rest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.enclave.instance.client.TokenServiceClient;
 import jakarta.persistence.PersistenceException;
 import jakarta.transaction.RollbackException;
+import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
@@ -63,13 +66,70 @@ public class ApiExceptionMapper {
         return map(ApiException.badRequest("Request body is not valid JSON: " + e.getOriginalMessage()));
     }
 
-    /** The JSON reader reports a syntax error or a number too large as a bare 400: give it a body. */
+    /**
+     * A JSON value of the wrong type ({@code {"admin": {}}}): named on its own, since the framework
+     * has a mapper of exactly this exception (a bare 400); the answer names the field.
+     */
     @ServerExceptionMapper
-    public Response map(WebApplicationException e) {
+    public Response map(MismatchedInputException e) {
+        String field = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName()
+                : "[" + r.getIndex() + "]").collect(java.util.stream.Collectors.joining(".")).replace(".[", "[");
+        return map(ApiException.badRequest("Request body is not valid JSON: "
+                + (field.isEmpty() ? "" : field + ": ") + e.getOriginalMessage()));
+    }
+
+    /**
+     * The framework's own refusals, before any endpoint runs, answered as GitLab's API (Grape) answers
+     * them, with {@code X-GitLab-Error-Origin}: an unknown route 404 {@code {"error": "404 Not Found"}}
+     * (GitLab's catch-all route, answered with or without a token), a known route with another method
+     * 405 {@code {"error": "405 Not Allowed"}} (with {@code Allow} when the framework names the methods), a body of a media type the endpoint
+     * does not read 415 {@code {"error": "The provided content-type 'text/plain' is not supported."}}.
+     * The JSON reader's syntax errors and numbers too large (a bare 400) say what is wrong. Any other
+     * bodiless refusal gets {@code {"error": "<status> <reason>"}}.
+     */
+    @ServerExceptionMapper
+    public Response map(WebApplicationException e, HttpHeaders request) {
+        if (e.getCause() instanceof MismatchedInputException mismatch) {
+            return map(mismatch);
+        }
         if (e.getCause() instanceof JsonProcessingException json) {
             return map(json);
         }
-        return e.getResponse();
+        Response original = e.getResponse();
+        if (original.hasEntity() || original.getStatus() < 400) {
+            return original;
+        }
+        int status = original.getStatus();
+        String error = switch (status) {
+            case 404 -> "404 Not Found";
+            case 405 -> "405 Not Allowed";
+            case 415 -> "The provided content-type '" + mediaType(request) + "' is not supported.";
+            default -> {
+                Response.Status known = Response.Status.fromStatusCode(status);
+                yield known == null ? String.valueOf(status) : status + " " + known.getReasonPhrase();
+            }
+        };
+        Response.ResponseBuilder response = Response.status(status).type(MediaType.APPLICATION_JSON)
+                .header(ERROR_ORIGIN, "monolith").entity(java.util.Map.of("error", error));
+        String allow = original.getHeaderString(HttpHeaders.ALLOW);
+        if (allow != null) {
+            response.header(HttpHeaders.ALLOW, allow);
+        }
+        return response.build();
+    }
+
+    /**
+     * A path no endpoint has: named on its own, since the framework looks for a mapper of exactly
+     * this exception before it routes an unknown path to one.
+     */
+    @ServerExceptionMapper
+    public Response map(NotFoundException e, HttpHeaders request) {
+        return map((WebApplicationException) e, request);
+    }
+
+    private static String mediaType(HttpHeaders request) {
+        MediaType type = request == null ? null : request.getMediaType();
+        return type == null ? "" : type.getType() + "/" + type.getSubtype();
     }
 
     /**

@@ -28,7 +28,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import java.io.IOException;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.jboss.logging.MDC;
@@ -40,7 +39,8 @@ public class CodeSuggestionsResource {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record DirectAccessView(@JsonProperty("base_url") String baseUrl, String token,
-                                   @JsonProperty("expires_at") long expiresAt, Map<String, String> headers) {
+                                   @JsonProperty("expires_at") long expiresAt, Map<String, String> headers,
+                                   @JsonProperty("model_details") Map<String, String> modelDetails) {
     }
 
     public record TokenView(@JsonProperty("access_token") String accessToken, @JsonProperty("expires_in") long expiresIn,
@@ -105,18 +105,22 @@ public class CodeSuggestionsResource {
     public Response directAccess() {
         DirectAccess.Grant grant = directAccess.grant(aiUser());
         return Response.status(Response.Status.CREATED)
-                .entity(new DirectAccessView(grant.baseUrl(), grant.token(), grant.expiresAt(), grant.headers())).build();
+                .entity(new DirectAccessView(grant.baseUrl(), grant.token(), grant.expiresAt(), grant.headers(),
+                        grant.modelDetails())).build();
     }
 
-    /** Older clients: a token and its lifetime. */
+    /**
+     * Older clients: a token, its lifetime in seconds ({@code expires_in}) and when it was issued
+     * ({@code created_at}), as GitLab's {@code CodeSuggestionsAccessToken} entity: the client renews
+     * at {@code created_at + expires_in}, the token's own {@code exp}.
+     */
     @POST
     @Path("/tokens")
     @Produces(MediaType.APPLICATION_JSON)
     public Response tokens() {
         TokenServiceClient.AiToken token = directAccess.userToken(aiUser());
-        long now = Instant.now().getEpochSecond();
-        return Response.status(Response.Status.CREATED)
-                .entity(new TokenView(token.token(), token.expiresAt().getEpochSecond() - now, now)).build();
+        return Response.status(Response.Status.CREATED).entity(new TokenView(token.token(), token.lifetimeSeconds(),
+                token.issuedAt().getEpochSecond())).build();
     }
 
     /** 200 when code suggestions are available for the project, 403 when not, 404 when it is unknown to the caller. */

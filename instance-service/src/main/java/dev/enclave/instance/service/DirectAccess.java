@@ -16,7 +16,9 @@ import java.util.Map;
 @ApplicationScoped
 public class DirectAccess {
 
-    public record Grant(String baseUrl, String token, long expiresAt, Map<String, String> headers) {
+    /** {@code modelDetails}: GitLab's {@code model_details} of the cloud gateway's model, null when unknown. */
+    public record Grant(String baseUrl, String token, long expiresAt, Map<String, String> headers,
+                        Map<String, String> modelDetails) {
         @Override
         public String toString() {
             return "Grant[baseUrl=" + baseUrl + ", expiresAt=" + expiresAt + "]";
@@ -52,7 +54,20 @@ public class DirectAccess {
     public Grant grant(User user) {
         String baseUrl = checkPolicy(user);
         TokenServiceClient.AiToken token = mint(user);
-        return new Grant(baseUrl, token.token(), token.expiresAt().getEpochSecond(), headers.identityHeaders(user));
+        return new Grant(baseUrl, token.token(), token.expiresAt().getEpochSecond(), headers.identityHeaders(user),
+                modelDetails());
+    }
+
+    /**
+     * {@code {model_provider, model_name}} of the model the cloud gateway serves code suggestions with,
+     * as configured ({@code enclave.instance.cloud-model.*}); null when none is, so that the answer
+     * omits it as GitLab's does when empty.
+     */
+    private Map<String, String> modelDetails() {
+        Map<String, String> details = new java.util.LinkedHashMap<>();
+        config.cloudModel().provider().filter(p -> !p.isBlank()).ifPresent(p -> details.put("model_provider", p));
+        config.cloudModel().name().filter(n -> !n.isBlank()).ifPresent(n -> details.put("model_name", n));
+        return details.isEmpty() ? null : details;
     }
 
     /**
