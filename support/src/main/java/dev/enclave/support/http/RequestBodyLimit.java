@@ -1,4 +1,4 @@
-package dev.enclave.gateway.rest;
+package dev.enclave.support.http;
 
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.http.HttpHeaders;
@@ -10,11 +10,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import java.util.Map;
+
 /**
  * Refuses a request body larger than {@code quarkus.http.limits.max-body-size} with 413 in this
  * service's error shape, before anything reads it: one whose {@code Content-Length} is over the
  * limit at once, unread; a chunked one as soon as its bytes pass the limit (Quarkus REST would
  * otherwise buffer a chunked body whole, whatever its size, before the resource parses it).
+ * The answer's body and headers come from {@link RequestBodyLimitConfig}.
  */
 @ApplicationScoped
 public class RequestBodyLimit {
@@ -24,9 +27,23 @@ public class RequestBodyLimit {
     static final String SETTING = "quarkus.http.limits.max-body-size";
 
     private final long limit;
+    private final String body;
+    private final Map<String, String> headers;
 
-    public RequestBodyLimit(@ConfigProperty(name = SETTING) MemorySize limit) {
+    RequestBodyLimit(RequestBodyLimitConfig config,
+                     @ConfigProperty(name = SETTING, defaultValue = "10240K") MemorySize limit,
+                     @ConfigProperty(name = "quarkus.application.name", defaultValue = "the service") String application) {
         this.limit = limit.asLongValue();
+        this.body = config.body()
+                .map(template -> template.replace("{limit}", Long.toString(this.limit)))
+                .orElseGet(() -> new JsonObject().put("message", "the request body is larger than " + application
+                        + "'s limit of " + this.limit + " bytes (" + SETTING + ")").encode());
+        this.headers = Map.copyOf(config.headers());
+    }
+
+    /** The limit in bytes. */
+    public long limit() {
+        return limit;
     }
 
     void install(@Observes Router router) {
@@ -64,18 +81,13 @@ public class RequestBodyLimit {
         }
     }
 
-    /** The gateway's error shape, as for every other refusal. */
-    private String body() {
-        return new JsonObject().put("detail", "the request body is larger than ai-gateway's limit of " + limit
-                + " bytes (" + SETTING + ")").encode();
-    }
-
     private void refuse(RoutingContext context) {
         // the rest of the body is not read: the connection is closed once the answer is written
-        context.response().setStatusCode(413)
-                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        var response = context.response().setStatusCode(413);
+        headers.forEach(response::putHeader);
+        response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .putHeader(HttpHeaders.CONNECTION, "close")
-                .end(body())
+                .end(body)
                 .onComplete(done -> context.request().connection().close());
     }
 }
