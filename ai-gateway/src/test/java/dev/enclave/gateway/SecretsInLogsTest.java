@@ -1,23 +1,18 @@
 package dev.enclave.gateway;
 
+import dev.enclave.support.testing.LogCapture;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
-import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
@@ -46,32 +41,16 @@ class SecretsInLogsTest {
     static final String CANARY = "claim-canary-7f3e";
     static final String PASSWORD = "s3cret-pass-91b";
 
-    private final List<String> lines = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            String message = record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage();
-            lines.add(record.getLoggerName() + " " + message + (record.getThrown() == null ? "" : " " + record.getThrown()));
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private LogCapture capture;
 
     @BeforeEach
     void captureEveryLine() {
-        capture.setLevel(Level.ALL);
-        Logger.getLogger("").addHandler(capture);
+        capture = LogCapture.everything();
     }
 
     @AfterEach
     void stopCapturing() {
-        Logger.getLogger("").removeHandler(capture);
+        capture.close();
     }
 
     private static RequestSpecification as(String token) {
@@ -99,8 +78,8 @@ class SecretsInLogsTest {
         as(TestTokens.valid(List.of("complete_code"))).body(Map.of("current_file", Map.of("file_name", "a.py"),
                 "model_endpoint", "http://127.0.0.1:9/v1", "model_identifier", "custom_openai/m",
                 "model_name", "codestral", "model_api_key", "k")).post("/v2/code/completions");
-        assertThat(lines).as("captured lines").isNotEmpty();
-        assertThat(String.join("\n", lines)).doesNotContain(CANARY).doesNotContain(expired.substring(0, 40))
+        assertThat(capture.lines()).as("captured lines").isNotEmpty();
+        assertThat(capture.text()).doesNotContain(CANARY).doesNotContain(expired.substring(0, 40))
                 .doesNotContain(wrongAudience.substring(0, 40));
     }
 
@@ -122,7 +101,7 @@ class SecretsInLogsTest {
                 .post("/v2/code/completions").then().statusCode(422).extract().asString();
         assertThat(invalid).contains("model_endpoint").doesNotContain(PASSWORD);
         // positive control: the failed model call was logged, with its endpoint
-        assertThat(lines).anyMatch(line -> line.contains("Model call for ModelTarget[") && line.contains("10.0.0.7"));
-        assertThat(String.join("\n", lines)).doesNotContain(PASSWORD);
+        assertThat(capture.lines()).anyMatch(line -> line.contains("Model call for ModelTarget[") && line.contains("10.0.0.7"));
+        assertThat(capture.text()).doesNotContain(PASSWORD);
     }
 }

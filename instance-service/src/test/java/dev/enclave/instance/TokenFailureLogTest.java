@@ -1,6 +1,7 @@
 package dev.enclave.instance;
 
 import dev.enclave.instance.domain.User;
+import dev.enclave.support.testing.LogCapture;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -14,13 +15,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,34 +34,17 @@ class TokenFailureLogTest {
     @Inject
     TestData data;
 
-    final List<LogRecord> records = new ArrayList<>();
-    final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            synchronized (records) {
-                records.add(record);
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    LogCapture capture;
 
     @BeforeEach
     void setUp() {
         FakeTokenServiceAndGateway.reset();
-        capture.setLevel(Level.ALL);
-        Logger.getLogger("").addHandler(capture);
+        capture = LogCapture.everything();
     }
 
     @AfterEach
     void tearDown() {
-        Logger.getLogger("").removeHandler(capture);
+        capture.close();
     }
 
     @Test
@@ -90,18 +69,7 @@ class TokenFailureLogTest {
             given().auth().oauth2(token).get("/api/v4/user").then().statusCode(401);
         }
 
-        List<String> lines = new ArrayList<>();
-        synchronized (records) {
-            for (LogRecord record : records) {
-                String text = new java.util.logging.SimpleFormatter().formatMessage(record);
-                Throwable thrown = record.getThrown();
-                StringBuilder all = new StringBuilder(record.getLoggerName() + " " + text);
-                for (Throwable t = thrown; t != null; t = t.getCause()) {
-                    all.append(" | ").append(t);
-                }
-                lines.add(all.toString());
-            }
-        }
+        List<String> lines = capture.lines();
         // Positive control: the handler captured the DEBUG line of each refusal.
         assertThat(lines).filteredOn(l -> l.contains("OAuth token refused")).hasSizeGreaterThanOrEqualTo(4);
         assertThat(lines).noneMatch(l -> l.contains(marker));

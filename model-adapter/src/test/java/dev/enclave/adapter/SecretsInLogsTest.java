@@ -1,22 +1,17 @@
 package dev.enclave.adapter;
 
+import dev.enclave.support.testing.LogCapture;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
-import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,32 +38,16 @@ class SecretsInLogsTest {
     static final String CANARY = "claim-canary-5d21";
     static final String PASSWORD = "s3cret-pass-c04";
 
-    private final List<String> lines = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            String message = record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage();
-            lines.add(record.getLoggerName() + " " + message + (record.getThrown() == null ? "" : " " + record.getThrown()));
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private LogCapture capture;
 
     @BeforeEach
     void captureEveryLine() {
-        capture.setLevel(Level.ALL);
-        Logger.getLogger("").addHandler(capture);
+        capture = LogCapture.everything();
     }
 
     @AfterEach
     void stopCapturing() {
-        Logger.getLogger("").removeHandler(capture);
+        capture.close();
     }
 
     private static Map<String, Object> call(String endpoint) {
@@ -91,8 +70,8 @@ class SecretsInLogsTest {
                     .body(call("http://127.0.0.1:9/v1")).post("/v1/completions").then().statusCode(401);
         }
         // positive control: the refusals were logged (AccessTokens' DEBUG line names the check)
-        assertThat(lines).anyMatch(line -> line.contains("Access token refused: the bearer token has expired"));
-        assertThat(String.join("\n", lines)).doesNotContain(CANARY).doesNotContain(expired.substring(0, 40))
+        assertThat(capture.lines()).anyMatch(line -> line.contains("Access token refused: the bearer token has expired"));
+        assertThat(capture.text()).doesNotContain(CANARY).doesNotContain(expired.substring(0, 40))
                 .doesNotContain(wrongAudience.substring(0, 40));
     }
 
@@ -108,7 +87,7 @@ class SecretsInLogsTest {
         GatewayCaller.given().contentType(ContentType.JSON)
                 .body(Map.of("model", GenerateResourceTest.model("wrong-key"), "prompt", "x"))
                 .post("/v1/completions").then().statusCode(502);
-        assertThat(lines).anyMatch(line -> line.contains("Model server http://127.0.0.1:") && line.contains("answered 401"));
-        assertThat(String.join("\n", lines)).doesNotContain(PASSWORD);
+        assertThat(capture.lines()).anyMatch(line -> line.contains("Model server http://127.0.0.1:") && line.contains("answered 401"));
+        assertThat(capture.text()).doesNotContain(PASSWORD);
     }
 }
