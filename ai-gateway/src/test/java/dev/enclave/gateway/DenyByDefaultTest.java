@@ -1,14 +1,13 @@
 package dev.enclave.gateway;
 
+import dev.enclave.support.testing.AnonymousSweep;
+import io.restassured.RestAssured;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,41 +22,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DenyByDefaultTest {
 
     static final Set<String> PUBLIC = Set.of("GET /monitoring/healthz", "GET /monitoring/ready");
-    static final Set<Integer> REFUSED = Set.of(400, 401, 403);
-    static final List<String> METHODS = List.of("get", "put", "post", "delete", "patch", "head", "options");
 
     @Test
     void everyRouteOutsideThePublicListRefusesAnonymousCallers() {
-        Map<String, Map<String, Object>> paths = given().queryParam("format", "json").get("/q/openapi")
-                .then().statusCode(200).extract().path("paths");
-        Set<String> checked = new TreeSet<>();
-        Set<String> publicSeen = new TreeSet<>();
-        List<String> open = new ArrayList<>();
-        paths.forEach((path, operations) -> operations.keySet().stream().filter(METHODS::contains).forEach(method -> {
-            String route = method.toUpperCase() + " " + path;
-            if (PUBLIC.contains(route)) {
-                publicSeen.add(route);
-                return;
-            }
-            String concrete = path.replaceAll("\\{[^}]+}", "1");
-            for (boolean withBody : List.of(false, true)) {
-                var request = given();
-                if (withBody) {
-                    request.contentType("application/json").body("{}");
-                }
-                int status = request.request(method.toUpperCase(), concrete).statusCode();
-                if (!REFUSED.contains(status)) {
-                    open.add(route + (withBody ? " with a JSON body" : "") + " answered " + status);
-                }
-            }
-            checked.add(route);
-        }));
+        AnonymousSweep sweep = AnonymousSweep.run(RestAssured::given, PUBLIC, AnonymousSweep.NO_BODY, "{}");
 
-        assertThat(open).as("routes reachable anonymously").isEmpty();
+        assertThat(sweep.open()).as("routes reachable anonymously").isEmpty();
         // The enumeration found the routes (a test that checks nothing cannot fail).
-        assertThat(checked).contains("POST /v2/code/completions", "POST /v2/code/generations", "POST /v2/chat/agent",
+        assertThat(sweep.checked()).contains("POST /v2/code/completions", "POST /v2/code/generations", "POST /v2/chat/agent",
                 "POST /v1/prompts/{promptId}", "GET /admin/route-added-later");
-        assertThat(publicSeen).isEqualTo(PUBLIC);
+        assertThat(sweep.publicSeen()).isEqualTo(PUBLIC);
     }
 
     @Test

@@ -1,15 +1,14 @@
 package dev.enclave.instance;
 
+import dev.enclave.support.testing.AnonymousSweep;
+import io.restassured.RestAssured;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
@@ -31,8 +30,6 @@ class DenyByDefaultTest {
 
     static final Set<String> PUBLIC = Set.of("GET /.well-known/openid-configuration", "GET /oauth/discovery/keys",
             "POST /oauth/token", "POST /oauth/revoke", "POST /oauth/introspect");
-    static final Set<Integer> REFUSED = Set.of(400, 401, 403);
-    static final List<String> METHODS = List.of("get", "put", "post", "delete", "patch", "head", "options");
 
     @BeforeEach
     void setUp() {
@@ -44,34 +41,16 @@ class DenyByDefaultTest {
 
     @Test
     void everyRouteOutsideThePublicListRefusesAnonymousCallers() {
-        Map<String, Map<String, Object>> paths = given().queryParam("format", "json").get("/q/openapi")
-                .then().statusCode(200).extract().path("paths");
-        Set<String> checked = new TreeSet<>();
-        Set<String> publicSeen = new TreeSet<>();
-        List<String> open = new ArrayList<>();
-        paths.forEach((path, operations) -> operations.keySet().stream().filter(METHODS::contains).forEach(method -> {
-            String route = method.toUpperCase() + " " + path;
-            if (PUBLIC.contains(route)) {
-                publicSeen.add(route);
-                return;
-            }
-            String concrete = path.replaceAll("\\{[^}]+}", "1");
-            int status = given().contentType("application/json").body("{}").request(method.toUpperCase(), concrete)
-                    .statusCode();
-            checked.add(route);
-            if (!REFUSED.contains(status)) {
-                open.add(route + " answered " + status);
-            }
-        }));
+        AnonymousSweep sweep = AnonymousSweep.run(RestAssured::given, PUBLIC, "{}");
 
-        assertThat(open).as("routes reachable anonymously").isEmpty();
+        assertThat(sweep.open()).as("routes reachable anonymously").isEmpty();
         // The enumeration found the routes (a test that checks nothing cannot fail).
-        assertThat(checked).contains("GET /api/v4/version", "GET /api/v4/metadata", "GET /api/v4/user", "POST /api/v4/code_suggestions/tokens",
+        assertThat(sweep.checked()).contains("GET /api/v4/version", "GET /api/v4/metadata", "GET /api/v4/user", "POST /api/v4/code_suggestions/tokens",
                 "POST /api/v4/code_suggestions/direct_access", "POST /api/v4/code_suggestions/completions",
                 "PUT /api/v4/admin/ai/settings", "POST /api/v4/chat/completions", "GET /api/v4/projects",
                 "DELETE /api/v4/personal_access_tokens/{id}", "POST /api/v4/service_accounts/{id}/oauth_tokens");
-        assertThat(checked.size()).isGreaterThan(40);
-        assertThat(publicSeen).isEqualTo(PUBLIC);
+        assertThat(sweep.checked().size()).isGreaterThan(40);
+        assertThat(sweep.publicSeen()).isEqualTo(PUBLIC);
     }
 
     @Test

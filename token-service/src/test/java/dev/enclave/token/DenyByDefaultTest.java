@@ -1,13 +1,12 @@
 package dev.enclave.token;
 
+import dev.enclave.support.testing.AnonymousSweep;
+import io.restassured.RestAssured;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,36 +22,17 @@ class DenyByDefaultTest {
     /** Discovery, JWKS, and the OAuth endpoints that authenticate the client from the request themselves. */
     static final Set<String> PUBLIC = Set.of("GET /.well-known/openid-configuration", "GET /oauth/discovery/keys",
             "POST /oauth/token", "POST /oauth/revoke", "POST /oauth/introspect");
-    static final Set<Integer> REFUSED = Set.of(400, 401, 403);
-    static final List<String> METHODS = List.of("get", "put", "post", "delete", "patch", "head", "options");
 
     @Test
     void everyRouteOutsideThePublicListRefusesAnonymousCallers() {
-        Map<String, Map<String, Object>> paths = given().queryParam("format", "json").get("/q/openapi")
-                .then().statusCode(200).extract().path("paths");
-        Set<String> checked = new TreeSet<>();
-        Set<String> publicSeen = new TreeSet<>();
-        List<String> open = new ArrayList<>();
-        paths.forEach((path, operations) -> operations.keySet().stream().filter(METHODS::contains).forEach(method -> {
-            String route = method.toUpperCase() + " " + path;
-            if (PUBLIC.contains(route)) {
-                publicSeen.add(route);
-                return;
-            }
-            String concrete = path.replaceAll("\\{[^}]+}", "1");
-            int status = given().request(method.toUpperCase(), concrete).statusCode();
-            checked.add(route);
-            if (!REFUSED.contains(status)) {
-                open.add(route + " answered " + status);
-            }
-        }));
+        AnonymousSweep sweep = AnonymousSweep.run(RestAssured::given, PUBLIC, AnonymousSweep.NO_BODY);
 
-        assertThat(open).as("routes reachable anonymously").isEmpty();
+        assertThat(sweep.open()).as("routes reachable anonymously").isEmpty();
         // The enumeration found the routes (a test that checks nothing cannot fail).
-        assertThat(checked).contains("POST /internal/v1/ai-tokens", "POST /internal/v1/keys/rotate",
+        assertThat(sweep.checked()).contains("POST /internal/v1/ai-tokens", "POST /internal/v1/keys/rotate",
                 "GET /internal/v1/keys", "DELETE /internal/v1/applications/{id}", "GET /internal/v1/revocations",
                 "POST /internal/v1/composite-tokens", "GET /internal/v1/composite-token-events");
-        assertThat(publicSeen).isEqualTo(PUBLIC);
+        assertThat(sweep.publicSeen()).isEqualTo(PUBLIC);
     }
 
     @Test
