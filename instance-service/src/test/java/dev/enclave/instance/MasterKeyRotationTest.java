@@ -64,6 +64,25 @@ class MasterKeyRotationTest {
     }
 
     @Test
+    void aKeyNoConfiguredMasterKeyOpensIsNamedAndLeftAsItIs() {
+        SelfHostedModel model = data.model(null);
+        String aad = "ai_self_hosted_models:" + model.id;
+        String underAnother = SecretCipher.of("QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8=", List.of())
+                .encrypt("sk-lost".getBytes(StandardCharsets.UTF_8), aad);
+        QuarkusTransaction.requiringNew().run(() ->
+                ((SelfHostedModel) SelfHostedModel.findById(model.id)).apiTokenEncrypted = underAnother);
+        try {
+            assertThatThrownBy(() -> reencryption.reencryptAll()).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("self-hosted model " + model.id + " (" + model.name + ")")
+                    .hasMessageContaining("enclave.instance.previous-master-keys")
+                    .hasMessageNotContaining("sk-lost");
+            assertThat(data.storedCiphertext(model.id)).isEqualTo(underAnother);
+        } finally {
+            QuarkusTransaction.requiringNew().run(() -> SelfHostedModel.deleteById(model.id));
+        }
+    }
+
+    @Test
     void aCiphertextMovedToAnotherRowDoesNotDecrypt() {
         SelfHostedModel one = data.model("sk-one");
         SelfHostedModel two = data.model("sk-two");
