@@ -1,5 +1,7 @@
 package dev.enclave.gateway;
 
+import dev.enclave.contracts.Contract;
+import dev.enclave.contracts.Contracts;
 import org.jose4j.jwk.JsonWebKey;
 import org.jose4j.jwk.JsonWebKeySet;
 import org.jose4j.jwk.RsaJsonWebKey;
@@ -7,6 +9,7 @@ import org.jose4j.jwk.RsaJwkGenerator;
 import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.jws.JsonWebSignature;
 import org.jose4j.jwt.JwtClaims;
+import org.jose4j.jwt.consumer.InvalidJwtException;
 import org.jose4j.keys.HmacKey;
 import org.jose4j.lang.JoseException;
 
@@ -16,7 +19,13 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
 
-/** Test-only signing keys and real RS256 tokens shaped like token-service's self-issued ones. */
+/**
+ * Test-only signing keys and real RS256 tokens shaped like token-service's self-issued ones: the
+ * claims come from the contract token-service's build verifies its minted tokens against
+ * (../contracts, {@code ai-gateway/token-service.ai-token-claims.json}), with fresh times, this
+ * test's instance id and the scopes asked for. A claim renamed on token-service's side changes that
+ * contract, and with it every token these tests send.
+ */
 public final class TestTokens {
 
     public static final String ISSUER = "http://localhost:8080";
@@ -44,17 +53,21 @@ public final class TestTokens {
         return new JsonWebKeySet(PUBLISHED).toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY);
     }
 
+    static final Contract.Jwt CONTRACT = Contracts.get("ai-gateway", "token-service",
+            "the self-issued AI token the gateway verifies").response().jwt();
+
     public static JwtClaims claims(List<String> scopes) {
-        JwtClaims claims = new JwtClaims();
+        JwtClaims claims;
+        try {
+            claims = JwtClaims.parse(CONTRACT.claims().toString().replace("{{instance-id}}", INSTANCE_ID));
+        } catch (InvalidJwtException e) {
+            throw new IllegalStateException("the contract's example claims are not a claim set", e);
+        }
         claims.setJwtId(UUID.randomUUID().toString());
-        claims.setAudience("gitlab-ai-gateway");
-        claims.setSubject(INSTANCE_ID);
         claims.setIssuer(ISSUER);
         claims.setIssuedAtToNow();
         claims.setNotBeforeMinutesInThePast(0.1f);
         claims.setExpirationTimeMinutesInTheFuture(60);
-        claims.setStringClaim("gitlab_realm", "self-managed");
-        claims.setStringClaim("gitlab_instance_id", INSTANCE_ID);
         claims.setStringListClaim("scopes", scopes);
         return claims;
     }

@@ -1,0 +1,78 @@
+package dev.enclave.contracts;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.MappingBuilder;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import com.github.tomakehurst.wiremock.http.RequestMethod;
+import com.github.tomakehurst.wiremock.stubbing.StubMapping;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Consumer side, on the consumer's own WireMock: {@link #stub} answers the contract's request with
+ * the contract's example answer; after the consumer's real client has called it,
+ * {@link #requestMismatches} says how what it sent differs from what the provider was verified
+ * against.
+ */
+public final class ContractStubs {
+
+    private ContractStubs() {
+    }
+
+    /**
+     * Stubs the interaction (at a priority above the fake's defaults) and forgets the requests logged
+     * so far; remove the returned stub when the test is done.
+     */
+    public static StubMapping stub(WireMockServer server, Contract contract) {
+        MappingBuilder mapping = WireMock.request(contract.request().method(), WireMock.urlPathMatching(pathRegex(contract)))
+                .atPriority(1);
+        ResponseDefinitionBuilder answer = WireMock.aResponse().withStatus(contract.response().status())
+                .withBody(ContractVerifier.exampleResponseBody(contract));
+        contract.response().headers().forEach((name, rule) -> answer.withHeader(name,
+                rule.startsWith("regex:") ? example(rule) : rule));
+        server.resetRequests();
+        return server.stubFor(mapping.willReturn(answer));
+    }
+
+    /**
+     * How each request the consumer sent for this interaction differs from the contract; a line
+     * saying so when it sent none.
+     */
+    public static List<String> requestMismatches(WireMockServer server, Contract contract) {
+        Pattern path = Pattern.compile(pathRegex(contract));
+        List<LoggedRequest> sent = server.getAllServeEvents().stream().map(e -> e.getRequest())
+                .filter(r -> r.getMethod().equals(RequestMethod.fromString(contract.request().method()))
+                        && path.matcher(r.getUrl().replaceAll("\\?.*", "")).matches())
+                .map(LoggedRequest.class::cast).toList();
+        List<String> out = new ArrayList<>();
+        if (sent.isEmpty()) {
+            out.add(contract + ": the consumer sent no such request");
+        }
+        for (LoggedRequest request : sent) {
+            ContractVerifier.verifyConsumerRequest(contract, request.getMethod().value(), request.getUrl(),
+                    request::getHeader, request.getBodyAsString()).forEach(m -> out.add(contract + ": " + m));
+        }
+        return out;
+    }
+
+    private static String pathRegex(Contract contract) {
+        String path = contract.request().path().replaceAll("\\?.*", "");
+        StringBuilder regex = new StringBuilder();
+        int at = 0;
+        java.util.regex.Matcher m = Pattern.compile("\\{\\{[^}]+}}").matcher(path);
+        while (m.find()) {
+            regex.append(Pattern.quote(path.substring(at, m.start()))).append("[^/]+");
+            at = m.end();
+        }
+        return regex.append(Pattern.quote(path.substring(at))).toString();
+    }
+
+    /** A header value for a stub from a {@code regex:} rule: the rule's literal start (e.g. application/json). */
+    private static String example(String rule) {
+        return rule.substring(6).replaceAll("[.]\\*$", "").replace("\\", "");
+    }
+}

@@ -1,0 +1,82 @@
+package dev.enclave.contracts;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ContractsTest {
+
+    @Test
+    void theIndexListsEveryContractFileAndEachParses() throws IOException {
+        Path root = Path.of("src/main/resources/contracts");
+        try (Stream<Path> files = Files.walk(root)) {
+            List<String> onDisk = files.filter(p -> p.toString().endsWith(".json"))
+                    .map(p -> root.relativize(p).toString().replace('\\', '/')).sorted().toList();
+            assertThat(Contracts.index().stream().sorted().toList()).isEqualTo(onDisk);
+        }
+        assertThat(Contracts.all()).hasSize(Contracts.index().size()).allSatisfy(c -> {
+            assertThat(c.file()).startsWith(c.consumer() + "/" + c.provider() + ".");
+            assertThat(c.request().method()).isIn("GET", "POST", "PUT", "DELETE", "PATCH");
+        });
+    }
+
+    @Test
+    void aRenamedOrRetypedFieldIsAMismatchAnExtraOneOnlyInARequest() throws IOException {
+        JsonNode expected = Contracts.JSON.readTree("{\"token\":\"x\",\"expires_at\":1,\"scopes\":[\"a\"],\"note?\":\"n\"}");
+        assertThat(Shapes.mismatches(expected, Contracts.JSON.readTree(
+                "{\"token\":\"y\",\"expires_at\":2,\"scopes\":[\"b\",\"c\"]}"), false, Map.of())).isEmpty();
+        assertThat(Shapes.mismatches(expected, Contracts.JSON.readTree(
+                "{\"token\":\"y\",\"expiresAt\":2,\"scopes\":[\"b\"]}"), false, Map.of()))
+                .containsExactly("expires_at: missing", "expiresAt: not in the contract");
+        assertThat(Shapes.mismatches(expected, Contracts.JSON.readTree(
+                "{\"token\":\"y\",\"expires_at\":\"2\",\"scopes\":[1],\"extra\":true}"), true, Map.of()))
+                .containsExactly("expires_at: expected an integer, got string \"2\"",
+                        "scopes[]: expected a string, got number 1");
+        assertThat(Shapes.mismatches(expected, Contracts.JSON.readTree("{\"token\":\"a.b\",\"expires_at\":1,\"scopes\":[\"x\"]}"),
+                true, Map.of("token", "regex:[a-z]+\\.[a-z]+\\.[a-z]+"))).containsExactly(
+                "token: string \"a.b\" does not match regex:[a-z]+\\.[a-z]+\\.[a-z]+");
+    }
+
+    @Test
+    void aProviderMustShowTheElementsTheExampleHas() throws IOException {
+        JsonNode expected = Contracts.JSON.readTree("{\"revocations\":[{\"jti\":\"a\"}]}");
+        assertThat(Shapes.mismatches(expected, Contracts.JSON.readTree("{\"revocations\":[]}"), true, Map.of()))
+                .singleElement().asString().startsWith("revocations: empty");
+        assertThat(Shapes.mismatches(expected, Contracts.JSON.readTree("{\"revocations\":[]}"), false, Map.of())).isEmpty();
+    }
+
+    @Test
+    void aConsumersRequestIsCheckedForPathQueryHeadersAndBody() {
+        Contract mint = Contracts.get("instance-service", "token-service", "mint an AI token");
+        Map<String, String> headers = Map.of("Authorization", "Basic aW5zdDpzZWNyZXQ=", "Content-Type", "application/json");
+        assertThat(ContractVerifier.verifyConsumerRequest(mint, "POST", "/internal/v1/ai-tokens", headers::get,
+                "{\"instance_id\":\"7c1e\",\"scopes\":[\"complete_code\"]}")).isEmpty();
+        assertThat(ContractVerifier.verifyConsumerRequest(mint, "POST", "/internal/v1/ai-tokens", name -> null,
+                "{\"instanceId\":\"7c1e\",\"scopes\":[\"complete_code\"]}")).containsExactlyInAnyOrder(
+                "header Authorization: expected Basic {{instance-credentials}}, got null",
+                "header Content-Type: expected regex:application/json.*, got null",
+                "instance_id: missing", "instanceId: not in the contract");
+
+        Contract revocations = Contracts.get("instance-service", "token-service", "revocations since");
+        assertThat(ContractVerifier.verifyConsumerRequest(revocations, "GET", "/internal/v1/revocations?since=17",
+                Map.of("Authorization", "Basic eA==")::get, null)).isEmpty();
+        assertThat(ContractVerifier.verifyConsumerRequest(revocations, "GET", "/internal/v1/revocations?after=17",
+                Map.of("Authorization", "Basic eA==")::get, null)).containsExactly(
+                "query parameter since: expected {{since}}, got null", "query parameter after: not in the contract");
+    }
+
+    @Test
+    void placeholdersTheProviderStateLeavesUnsetAreAnError() {
+        assertThat(ContractVerifier.fill("Basic {{a}}", Map.of("a", "eA=="))).isEqualTo("Basic eA==");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ContractVerifier.fill("{{b}}", Map.of()))
+                .hasMessageContaining("no value");
+    }
+}

@@ -1,0 +1,82 @@
+package dev.enclave.token;
+
+import dev.enclave.contracts.Contract;
+import dev.enclave.contracts.ContractVerifier;
+import dev.enclave.contracts.Contracts;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * token-service as the provider: every contract in ../contracts that names it is replayed against
+ * this running token-service, after the provider state it names is set up here. A field renamed in
+ * an answer (or in a request record it reads) fails the contract it is in.
+ */
+@QuarkusTest
+class ProviderContractsTest {
+
+    static final String PROVIDER = "token-service";
+
+    @TestFactory
+    Stream<DynamicTest> everyContractWithTokenServiceAsProviderHolds() {
+        List<Contract> contracts = Contracts.forProvider(PROVIDER);
+        assertThat(contracts).isNotEmpty();
+        return contracts.stream().map(contract -> DynamicTest.dynamicTest(contract.toString(), () -> {
+            Map<String, String> values = state(contract.state());
+            assertThat(ContractVerifier.verifyProvider(contract, URI.create("http://127.0.0.1:" + RestAssured.port + "/"),
+                    values)).as(contract.toString()).isEmpty();
+        }));
+    }
+
+    /** The provider states the contracts name, and the values of their placeholders. */
+    static Map<String, String> state(String name) {
+        Map<String, String> values = new HashMap<>();
+        values.put("instance-credentials", basic(OAuthTestClient.INSTANCE_ID, OAuthTestClient.INSTANCE_SECRET));
+        values.put("verifier-credentials", basic(OAuthTestClient.VERIFIER_ID, OAuthTestClient.VERIFIER_SECRET));
+        values.put("instance-id", UUID.randomUUID().toString());
+        switch (name) {
+            case "the instance's client credentials" -> {
+            }
+            case "an access token revoked after the instance's last poll",
+                 "an access token revoked after model-adapter's last poll" -> {
+                long since = System.currentTimeMillis() - 1000;
+                OAuthTestClient.App app = OAuthTestClient.app("api");
+                String token = OAuthTestClient.authorize(app, "api").accessToken();
+                OAuthTestClient.revoke(app, token).then().statusCode(200);
+                values.put("since", Long.toString(since));
+            }
+            default -> throw new IllegalStateException("no provider state \"" + name + "\" in token-service's "
+                    + "ProviderContractsTest: add it");
+        }
+        return values;
+    }
+
+    static String basic(String id, String secret) {
+        return Base64.getEncoder().encodeToString((id + ":" + secret).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aRenamedFieldWouldFailTheVerification() throws Exception {
+        // positive control: the verifier sees a difference when there is one
+        Contract mint = Contracts.get("instance-service", PROVIDER, "mint an AI token");
+        Contract renamed = new Contract(mint.file(), mint.consumer(), mint.provider(), mint.interaction(), mint.state(),
+                mint.request(), new Contract.Response(200, Map.of(),
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"token\":\"x\",\"issuedAt\":1}"),
+                Map.of(), null));
+        assertThat(ContractVerifier.verifyProvider(renamed, URI.create("http://127.0.0.1:" + RestAssured.port + "/"),
+                state(mint.state()))).containsExactly("issuedAt: missing");
+    }
+}
