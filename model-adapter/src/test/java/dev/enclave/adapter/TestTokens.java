@@ -1,5 +1,7 @@
 package dev.enclave.adapter;
 
+import dev.enclave.contracts.Contract;
+import dev.enclave.contracts.Contracts;
 import org.jose4j.jwk.JsonWebKey;
 import org.jose4j.jwk.JsonWebKeySet;
 import org.jose4j.jwk.RsaJsonWebKey;
@@ -7,6 +9,7 @@ import org.jose4j.jwk.RsaJwkGenerator;
 import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.jws.JsonWebSignature;
 import org.jose4j.jwt.JwtClaims;
+import org.jose4j.jwt.consumer.InvalidJwtException;
 import org.jose4j.keys.HmacKey;
 import org.jose4j.lang.JoseException;
 
@@ -46,13 +49,22 @@ public final class TestTokens {
         return new JsonWebKeySet(PUBLISHED).toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY);
     }
 
+    static final Contract.Jwt CONTRACT = Contracts.get("model-adapter", "token-service",
+            "the access token ai-gateway presents to model-adapter").response().jwt();
+
+    /**
+     * The claims of the contract token-service's build verifies its client-credentials tokens
+     * against (../contracts, {@code model-adapter/token-service.gateway-access-token.json}), with
+     * this test's issuer, a fresh jti and fresh times.
+     */
     public static JwtClaims claims() {
-        JwtClaims claims = new JwtClaims();
+        JwtClaims claims;
+        try {
+            claims = JwtClaims.parse(CONTRACT.claims().toString());
+        } catch (InvalidJwtException e) {
+            throw new IllegalStateException("the contract's example claims are not a claim set", e);
+        }
         claims.setIssuer(ISSUER);
-        claims.setSubject(CLIENT);
-        claims.setAudience("model-adapter");
-        claims.setStringClaim("client_id", CLIENT);
-        claims.setStringClaim("scope", "read_api");
         claims.setJwtId(UUID.randomUUID().toString());
         claims.setIssuedAtToNow();
         claims.setExpirationTimeMinutesInTheFuture(120);

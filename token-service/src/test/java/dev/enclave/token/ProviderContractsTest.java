@@ -46,9 +46,10 @@ class ProviderContractsTest {
         Map<String, String> values = new HashMap<>();
         values.put("instance-credentials", basic(OAuthTestClient.INSTANCE_ID, OAuthTestClient.INSTANCE_SECRET));
         values.put("verifier-credentials", basic(OAuthTestClient.VERIFIER_ID, OAuthTestClient.VERIFIER_SECRET));
+        values.put("gateway-credentials", basic("ai-gateway", "test-gateway-secret"));
         values.put("instance-id", UUID.randomUUID().toString());
         switch (name) {
-            case "the instance's client credentials" -> {
+            case "the instance's client credentials", "ai-gateway's client credentials" -> {
             }
             case "an access token revoked after the instance's last poll",
                  "an access token revoked after model-adapter's last poll" -> {
