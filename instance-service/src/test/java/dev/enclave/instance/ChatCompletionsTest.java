@@ -95,12 +95,16 @@ class ChatCompletionsTest {
     }
 
     @Test
-    void disabledChatAndUsersWithoutASeatAreForbidden() {
+    void disabledChatAndUsersWithoutASeatAreNotFoundAsInGitLab() {
+        // GitLab's lib/api/chat.rb: `not_found! unless user_allowed?(resource)`, and user_allowed? needs
+        // `user.can?(:access_duo_chat)`, false without a seat or with chat disabled.
         data.disable("duo_chat");
-        chat(Map.of("content", "hi")).then().statusCode(403);
+        chat(Map.of("content", "hi")).then().statusCode(404).header("X-GitLab-Error-Origin", "monolith")
+                .body("message", equalTo("404 Not Found"));
         String seatless = data.token(data.user(User.ACTIVE), Set.of("api"), LocalDate.now().plusDays(1));
         given().header("PRIVATE-TOKEN", seatless).contentType(ContentType.JSON).body(Map.of("content", "hi"))
-                .post("/api/v4/chat/completions").then().statusCode(403);
+                .post("/api/v4/chat/completions").then().statusCode(404).body("message", equalTo("404 Not Found"));
+        FakeTokenServiceAndGateway.server.verify(0, postRequestedFor(urlEqualTo("/gateway/v2/chat/agent")));
     }
 
     @Test

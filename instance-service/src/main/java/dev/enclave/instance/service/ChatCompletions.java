@@ -79,13 +79,12 @@ public class ChatCompletions {
             throw ApiException.tooManyRequests(retryAfter);
         }
         validate(request);
-        if (!licensing.mayUseDuo(aiUser)) {
-            throw ApiException.forbidden(null);
-        }
         String context = QuarkusTransaction.joiningExisting().call(() -> resourceContext(actor, request));
+        // GitLab's chat API: `not_found! unless user_allowed?(resource)`, where user_allowed? needs
+        // `user.can?(:access_duo_chat)` (ChatAuthorizer): no seat, or chat disabled, is a 404.
         FeatureRouter.Route route = router.route("duo_chat");
-        if (route instanceof FeatureRouter.Route.Disabled) {
-            throw ApiException.forbidden(null);
+        if (!licensing.mayUseDuo(aiUser) || route instanceof FeatureRouter.Route.Disabled) {
+            throw ApiException.notFound(null);
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("messages", List.of(Map.of("role", "user",
@@ -96,9 +95,8 @@ public class ChatCompletions {
             gatewayUrl = selfHosted.gatewayUrl();
             body.put("model_metadata", selfHosted.model().gatewayMetadata());
         } else {
-            gatewayUrl = ((FeatureRouter.Route.Vendored) route).gatewayUrl().orElseThrow(() ->
-                    ApiException.unavailable("duo_chat is routed to the cloud AI gateway, but no cloud gateway URL is "
-                            + "configured"));
+            // The cloud gateway answers from its own model: no model_metadata, as GitLab sends none.
+            gatewayUrl = ((FeatureRouter.Route.Vendored) route).requireGatewayUrl();
         }
         AiSettingsService.Effective current = settings.current();
         boolean verbose = current.verboseAiLogs();
