@@ -88,10 +88,13 @@ class ChatCompletionsTest {
     void resourcesTheUserCannotReadAreNotFound() {
         String admin = data.token(data.admin(), Set.of("api"), LocalDate.now().plusDays(1));
         long hidden = Api.id(Api.post(admin, "/api/v4/projects", Map.of("name", "hidden-" + user.id)));
+        // GitLab: `not_found!` for a resource the user cannot read ...
         chat(Map.of("content", "what is this?", "resource_type", "project", "resource_id", hidden))
-                .then().statusCode(404);
+                .then().statusCode(404).body("message", equalTo("404 Not Found"));
+        // ... and ActiveRecord::RecordNotFound's answer for one that does not exist (this instance has no merge requests).
         chat(Map.of("content", "what is this?", "resource_type", "merge_request", "resource_id", 1))
-                .then().statusCode(404);
+                .then().statusCode(404).body("message", equalTo("404 Not found"));
+        FakeTokenServiceAndGateway.server.verify(0, postRequestedFor(urlEqualTo("/gateway/v2/chat/agent")));
     }
 
     @Test
