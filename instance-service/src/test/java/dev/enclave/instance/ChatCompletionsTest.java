@@ -111,6 +111,24 @@ class ChatCompletionsTest {
     }
 
     @Test
+    void chatIsLimitedToSixtyAMinutePerUser() {
+        // The documented default (enclave.instance.rate-limits.chat.*: 60 per minute per user).
+        for (int i = 0; i < 60; i++) {
+            chat(Map.of("content", "q" + i)).then().statusCode(201);
+        }
+        chat(Map.of("content", "one more")).then().statusCode(429).header("X-GitLab-Error-Origin", "monolith")
+                .header("Retry-After", org.hamcrest.Matchers.matchesPattern("[1-9][0-9]*"))
+                .body("message", equalTo("429 Too Many Requests"));
+        FakeTokenServiceAndGateway.server.verify(60, postRequestedFor(urlEqualTo("/gateway/v2/chat/agent")));
+        // Per user: someone else may still ask.
+        User other = data.user(User.ACTIVE);
+        data.giveDuoSeat(other);
+        given().header("PRIVATE-TOKEN", data.token(other, Set.of("api"), LocalDate.now().plusDays(1)))
+                .contentType(ContentType.JSON).body(Map.of("content", "hi")).post("/api/v4/chat/completions")
+                .then().statusCode(201);
+    }
+
+    @Test
     void anErrorEventFromTheGatewayIsAServiceUnavailableThatSaysSo() {
         FakeTokenServiceAndGateway.server.stubFor(post(urlEqualTo("/gateway/v2/chat/agent")).willReturn(aResponse()
                 .withHeader("Content-Type", "application/x-ndjson")
