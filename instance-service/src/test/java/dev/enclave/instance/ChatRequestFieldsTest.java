@@ -120,6 +120,12 @@ class ChatRequestFieldsTest {
                 """.formatted(projectPath)));
         assertThat(sent.get("options")).isEqualTo(json("{}"));
         assertThat(sent.path("model_metadata").path("name").asText()).isEqualTo("codestral");
+        // GitLab's gateway serves each context category only with its unit primitive in the token.
+        List<LoggedRequest> mints = FakeTokenServiceAndGateway.server.findAll(
+                postRequestedFor(urlEqualTo("/internal/v1/ai-tokens")));
+        assertThat(mints).hasSize(1);
+        assertThat(JSON.readTree(mints.get(0).getBodyAsString()).get("scopes"))
+                .isEqualTo(json("[\"duo_chat\", \"include_file_context\", \"include_snippet_context\"]"));
     }
 
     @Test

@@ -167,7 +167,7 @@ public class ChatCompletions {
         Map<String, String> callHeaders;
         byte[] payload;
         try {
-            callHeaders = headers.forCall(aiUser, tokens.tokenFor(List.of("duo_chat")));
+            callHeaders = headers.forCall(aiUser, tokens.tokenFor(scopes(request)));
             payload = json.writeValueAsBytes(body);
         } catch (TokenServiceClient.TokenServiceException e) {
             throw ApiException.unavailable(e.getMessage());
@@ -428,6 +428,20 @@ public class ChatCompletions {
             }
             default -> throw recordNotFound();
         }
+    }
+
+    /**
+     * {@code duo_chat}, and for each category of additional context its {@code include_<category>_context}
+     * unit primitive: GitLab's AI gateway refuses context the token does not grant
+     * ({@code authorize_additional_context}: 403 "Unauthorized to access include_file_context").
+     */
+    static List<String> scopes(Request request) {
+        java.util.TreeSet<String> scopes = new java.util.TreeSet<>();
+        scopes.add("duo_chat");
+        if (request.additionalContext() != null) {
+            request.additionalContext().forEach(item -> scopes.add("include_" + item.category() + "_context"));
+        }
+        return List.copyOf(scopes);
     }
 
     /** An id as ActiveRecord's {@code find} reads it: digits, else no record has it. */
