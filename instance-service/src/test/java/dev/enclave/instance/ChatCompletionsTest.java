@@ -88,19 +88,44 @@ class ChatCompletionsTest {
     void resourcesTheUserCannotReadAreNotFound() {
         String admin = data.token(data.admin(), Set.of("api"), LocalDate.now().plusDays(1));
         long hidden = Api.id(Api.post(admin, "/api/v4/projects", Map.of("name", "hidden-" + user.id)));
+        // GitLab: `not_found!` for a resource the user cannot read ...
         chat(Map.of("content", "what is this?", "resource_type", "project", "resource_id", hidden))
-                .then().statusCode(404);
+                .then().statusCode(404).body("message", equalTo("404 Not Found"));
+        // ... and ActiveRecord::RecordNotFound's answer for one that does not exist (this instance has no merge requests).
         chat(Map.of("content", "what is this?", "resource_type", "merge_request", "resource_id", 1))
-                .then().statusCode(404);
+                .then().statusCode(404).body("message", equalTo("404 Not found"));
+        FakeTokenServiceAndGateway.server.verify(0, postRequestedFor(urlEqualTo("/gateway/v2/chat/agent")));
     }
 
     @Test
-    void disabledChatAndUsersWithoutASeatAreForbidden() {
+    void disabledChatAndUsersWithoutASeatAreNotFoundAsInGitLab() {
+        // GitLab's lib/api/chat.rb: `not_found! unless user_allowed?(resource)`, and user_allowed? needs
+        // `user.can?(:access_duo_chat)`, false without a seat or with chat disabled.
         data.disable("duo_chat");
-        chat(Map.of("content", "hi")).then().statusCode(403);
+        chat(Map.of("content", "hi")).then().statusCode(404).header("X-GitLab-Error-Origin", "monolith")
+                .body("message", equalTo("404 Not Found"));
         String seatless = data.token(data.user(User.ACTIVE), Set.of("api"), LocalDate.now().plusDays(1));
         given().header("PRIVATE-TOKEN", seatless).contentType(ContentType.JSON).body(Map.of("content", "hi"))
-                .post("/api/v4/chat/completions").then().statusCode(403);
+                .post("/api/v4/chat/completions").then().statusCode(404).body("message", equalTo("404 Not Found"));
+        FakeTokenServiceAndGateway.server.verify(0, postRequestedFor(urlEqualTo("/gateway/v2/chat/agent")));
+    }
+
+    @Test
+    void chatIsLimitedToSixtyAMinutePerUser() {
+        // The documented default (enclave.instance.rate-limits.chat.*: 60 per minute per user).
+        for (int i = 0; i < 60; i++) {
+            chat(Map.of("content", "q" + i)).then().statusCode(201);
+        }
+        chat(Map.of("content", "one more")).then().statusCode(429).header("X-GitLab-Error-Origin", "monolith")
+                .header("Retry-After", org.hamcrest.Matchers.matchesPattern("[1-9][0-9]*"))
+                .body("message", equalTo("429 Too Many Requests"));
+        FakeTokenServiceAndGateway.server.verify(60, postRequestedFor(urlEqualTo("/gateway/v2/chat/agent")));
+        // Per user: someone else may still ask.
+        User other = data.user(User.ACTIVE);
+        data.giveDuoSeat(other);
+        given().header("PRIVATE-TOKEN", data.token(other, Set.of("api"), LocalDate.now().plusDays(1)))
+                .contentType(ContentType.JSON).body(Map.of("content", "hi")).post("/api/v4/chat/completions")
+                .then().statusCode(201);
     }
 
     @Test

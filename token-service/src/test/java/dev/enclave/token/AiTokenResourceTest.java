@@ -67,6 +67,22 @@ class AiTokenResourceTest {
         assertThat(jti(first)).isNotEqualTo(jti(second));
     }
 
+    @Test
+    void duoChatContextPrimitivesMayBeMintedButNotInventedOnes() throws Exception {
+        // The instance asks for include_<category>_context with each Duo Chat context category it forwards.
+        List<String> scopes = List.of("duo_chat", "include_directory_context", "include_file_context",
+                "include_issue_context", "include_local_git_context", "include_merge_request_context",
+                "include_repository_context", "include_snippet_context", "include_terminal_context",
+                "include_dependency_context");
+        String token = mint("instance-service", "test-instance-secret",
+                Map.of("instance_id", INSTANCE_ID, "scopes", scopes)).then().statusCode(200).extract().path("token");
+        assertThat(JwtClaims.parse(new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1])))
+                .getStringListClaimValue("scopes")).containsExactlyInAnyOrderElementsOf(scopes);
+        mint("instance-service", "test-instance-secret",
+                Map.of("instance_id", INSTANCE_ID, "scopes", List.of("duo_chat", "include_secrets_context")))
+                .then().statusCode(400);
+    }
+
     private static String jti(String jwt) throws Exception {
         return JwtClaims.parse(new String(java.util.Base64.getUrlDecoder().decode(jwt.split("\\.")[1]))).getJwtId();
     }

@@ -87,6 +87,11 @@ public class Authorizer {
         return principals(actor).stream().allMatch(user -> canRead(user, project));
     }
 
+    /** Whether the actor (both identities, for composite identity) may see the group. */
+    public boolean canRead(Actor actor, Group group) {
+        return principals(actor).stream().allMatch(user -> canRead(user, group));
+    }
+
     /**
      * The projects the actor (both identities, for composite identity) may see, filtered and paged
      * in the database: the rule of {@link #canRead(User, Project)} as one query, so that a list

@@ -104,9 +104,7 @@ public class CodeSuggestionsService {
             gatewayUrl = selfHosted.gatewayUrl();
             addModelMetadata(body, selfHosted.model(), generation);
         } else {
-            gatewayUrl = ((FeatureRouter.Route.Vendored) route).gatewayUrl().orElseThrow(() ->
-                    ApiException.unavailable(feature + " is routed to the cloud AI gateway, but no cloud gateway URL "
-                            + "is configured (enclave.instance.cloud-gateway-url)"));
+            gatewayUrl = ((FeatureRouter.Route.Vendored) route).requireGatewayUrl();
         }
 
         String scope = generation ? "generate_code" : "complete_code";

@@ -104,9 +104,7 @@ public class DirectAccess {
         if (route instanceof FeatureRouter.Route.SelfHosted) {
             throw ApiException.forbidden("Direct connections are not available for self-hosted models");
         }
-        return ((FeatureRouter.Route.Vendored) route).gatewayUrl().orElseThrow(() ->
-                ApiException.unavailable("code_completions is routed to the cloud AI gateway, but no cloud gateway URL "
-                        + "is configured"));
+        return ((FeatureRouter.Route.Vendored) route).requireGatewayUrl();
     }
 
     private TokenServiceClient.AiToken mint(User user) {

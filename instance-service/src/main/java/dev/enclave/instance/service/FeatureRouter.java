@@ -2,6 +2,7 @@ package dev.enclave.instance.service;
 
 import dev.enclave.instance.domain.FeatureSetting;
 import dev.enclave.instance.domain.SelfHostedModel;
+import dev.enclave.instance.rest.ApiException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -53,6 +54,16 @@ public class FeatureRouter {
         }
 
         record Vendored(String feature, Optional<String> gatewayUrl) implements Route {
+
+            /**
+             * The cloud gateway's URL; without one, 503 naming the feature and the setting to set
+             * (the admin API's {@code cloud_gateway_url}, over {@code enclave.instance.cloud-gateway-url}).
+             */
+            public String requireGatewayUrl() {
+                return gatewayUrl.orElseThrow(() -> ApiException.unavailable(feature + " is routed to the cloud AI "
+                        + "gateway, but no cloud gateway URL is configured: set the AI setting cloud_gateway_url "
+                        + "(or enclave.instance.cloud-gateway-url), or route " + feature + " to a self-hosted model"));
+            }
         }
     }
 
