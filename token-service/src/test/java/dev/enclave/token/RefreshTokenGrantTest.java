@@ -51,6 +51,47 @@ class RefreshTokenGrantTest {
     }
 
     @Test
+    void aRefreshTokenUsedConcurrentlyIsExchangedOnceAndTheRaceCountsAsReuse() throws Exception {
+        // Issue 15: two clients (or a retrying one) presenting the same refresh token at once. Exactly
+        // one exchange may succeed; whatever else arrives with it is a reuse (400 invalid_grant, the
+        // family revoked), never a second valid token pair and never a 500.
+        OAuthTestClient.App app = app("api");
+        OAuthTestClient.Tokens first = authorize(app, "api");
+        int callers = 6;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(callers);
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        try {
+            java.util.List<java.util.concurrent.Future<Response>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                answers.add(pool.submit(() -> {
+                    start.await();
+                    return refresh(app, first.refreshToken(), null);
+                }));
+            }
+            start.countDown();
+            java.util.List<Response> done = new java.util.ArrayList<>();
+            for (java.util.concurrent.Future<Response> answer : answers) {
+                done.add(answer.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            java.util.List<Response> exchanged = done.stream().filter(r -> r.statusCode() == 200).toList();
+            assertThat(exchanged).as("successful exchanges").hasSizeLessThanOrEqualTo(1);
+            assertThat(done).as("every other answer is invalid_grant").allSatisfy(r -> {
+                if (r.statusCode() != 200) {
+                    assertThat(r.statusCode()).isEqualTo(400);
+                    assertThat(r.jsonPath().getString("error")).isEqualTo("invalid_grant");
+                }
+            });
+            assertThat(isActive(first.refreshToken())).isFalse();
+            if (!exchanged.isEmpty() && done.size() > 1) {
+                // the losers were a reuse of a rotated token: the winner's family is revoked too
+                assertThat(isActive(tokens(exchanged.get(0)).refreshToken())).isFalse();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void theUserScopeIsCarriedAcrossRefreshes() throws Exception {
         OAuthTestClient.App app = app("api user:*");
         OAuthTestClient.Tokens first = authorize(app, "api user:42");
