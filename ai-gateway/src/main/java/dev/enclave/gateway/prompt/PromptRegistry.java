@@ -69,11 +69,29 @@ public class PromptRegistry {
         }
     }
 
+    /**
+     * A prompt served by {@code POST /v1/prompts/{prompt_id}} for any family: the unit primitive
+     * the token needs, the {@code inputs} the caller must send and may send, values the registry
+     * sets itself ({@code fixed}), the system and user templates, stop sequences and answer length.
+     */
+    public record FeaturePrompt(String id, String unitPrimitive, List<String> inputs, List<String> optionalInputs,
+                                Map<String, String> fixed, Template system, Template user, List<String> stop,
+                                int maxTokens) {
+
+        public List<ModelPrompt.Message> render(Map<String, Object> data) {
+            Map<String, Object> all = new HashMap<>(data);
+            all.putAll(fixed);
+            return List.of(new ModelPrompt.Message("system", system.data(all).render()),
+                    new ModelPrompt.Message("user", user.data(all).render()));
+        }
+    }
+
     /** What goes to the model: the prompt, and the stop sequences that go with it. */
     public record RenderedPrompt(ModelPrompt prompt, List<String> stop) {
     }
 
     private final Map<ModelFamily, Map<String, Definition>> definitions = new EnumMap<>(ModelFamily.class);
+    private final Map<String, FeaturePrompt> featurePrompts = new HashMap<>();
 
     public PromptRegistry(ObjectMapper json) {
         Engine engine = Engine.builder().addDefaults().removeStandaloneLines(true)
@@ -96,6 +114,8 @@ public class PromptRegistry {
                     definition(engine, modelFamily, entry.getKey(), entry.getValue())));
             definitions.put(modelFamily, Map.copyOf(byId));
         }
+        registry.path("prompts").fields().forEachRemaining(entry -> featurePrompts.put(entry.getKey(),
+                featurePrompt(engine, entry.getKey(), entry.getValue())));
         for (ModelFamily family : ModelFamily.values()) {
             if (!definitions.containsKey(family)) {
                 throw new IllegalStateException("prompts/registry.json has no prompts for the family " + family.wireName());
@@ -106,6 +126,16 @@ public class PromptRegistry {
     /** @return the family's prompt for the id, empty when the family has none */
     public Optional<Definition> find(ModelFamily family, String promptId) {
         return Optional.ofNullable(definitions.get(family).get(promptId));
+    }
+
+    /** A prompt of {@code /v1/prompts/{prompt_id}}; empty when there is none with that id. */
+    public Optional<FeaturePrompt> feature(String promptId) {
+        return Optional.ofNullable(featurePrompts.get(promptId));
+    }
+
+    /** The ids {@code /v1/prompts/{prompt_id}} serves from the registry, sorted. */
+    public List<String> featureIds() {
+        return featurePrompts.keySet().stream().sorted().toList();
     }
 
     /** The families with a prompt for the id, in the enum's order (for error messages and docs). */
@@ -142,6 +172,21 @@ public class PromptRegistry {
                     + " needs a prompt, or a system and a user message");
         }
         return new Definition(family, promptId, null, system, user, List.copyOf(stop));
+    }
+
+    private static FeaturePrompt featurePrompt(Engine engine, String id, JsonNode node) {
+        Definition messages = definition(engine, ModelFamily.GENERAL, id, node);
+        Map<String, String> fixed = new HashMap<>();
+        node.path("fixed_inputs").fields().forEachRemaining(e -> fixed.put(e.getKey(), e.getValue().asText()));
+        return new FeaturePrompt(id, node.path("unit_primitive").asText(), strings(node.path("inputs")),
+                strings(node.path("optional_inputs")), Map.copyOf(fixed), messages.system(), messages.user(),
+                messages.stop(), node.path("max_tokens").asInt(1024));
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> values = new ArrayList<>();
+        array.forEach(v -> values.add(v.asText()));
+        return List.copyOf(values);
     }
 
     private static Template template(Engine engine, String id) {

@@ -63,6 +63,11 @@ public class GatewayException extends RuntimeException {
                 Map.of("detail", List.of(error)));
     }
 
+    /** 422 with a plain {@code detail}, as GitLab's gateway answers a prompt's missing inputs. */
+    public static GatewayException unprocessable(String detail) {
+        return new GatewayException(422, detail, Map.of("detail", detail));
+    }
+
     public static GatewayException notFound(String detail) {
         return new GatewayException(404, detail, Map.of("detail", detail));
     }
