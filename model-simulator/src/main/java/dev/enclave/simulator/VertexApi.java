@@ -65,7 +65,8 @@ final class VertexApi extends ProviderApi {
     @Override
     List<Route> routes() {
         return List.of(
-                new Route("POST", TOKEN_PATH, this::token, false),
+                // latency_ms applies to the token endpoint too, so a test can hold token requests in flight
+                new Route("POST", TOKEN_PATH, this::token, true),
                 new Route("POST", "/v1/projects/{project}/locations/{location}/publishers/{publisher}/models/{method}",
                         this::model, true));
     }
