@@ -136,10 +136,11 @@ class GenerateResourceTest {
 
     @Test
     void unsupportedProviderIsRefusedByName() {
-        Map<String, Object> target = Map.of("provider", "vertex_ai", "endpoint", "http://127.0.0.1:9", "identifier", "m");
+        Map<String, Object> target = Map.of("provider", "watsonx", "endpoint", "http://127.0.0.1:9", "identifier", "m");
         call("/v1/completions", Map.of("model", target, "prompt", "x"))
-                .then().statusCode(422).body("message", equalTo("provider 'vertex_ai' is not supported by this "
-                        + "model-adapter; supported: anthropic, azure_openai, bedrock, mistral, openai_compatible"));
+                .then().statusCode(422).body("message", equalTo("provider 'watsonx' is not supported by this "
+                        + "model-adapter; supported: anthropic, azure_openai, bedrock, mistral, openai_compatible, "
+                        + "vertex_ai"));
     }
 
     @Test
