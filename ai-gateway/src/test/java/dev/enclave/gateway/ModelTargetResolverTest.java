@@ -23,7 +23,8 @@ class ModelTargetResolverTest {
             "mistral/codestral-latest, mistral, codestral-latest",
             "anthropic/claude-3-5-sonnet-20241022, anthropic, claude-3-5-sonnet-20241022",
             "azure/gpt-4o-prod, azure_openai, gpt-4o-prod",
-            "bedrock/anthropic.claude-3-haiku-20240307-v1:0, bedrock, anthropic.claude-3-haiku-20240307-v1:0"})
+            "bedrock/anthropic.claude-3-haiku-20240307-v1:0, bedrock, anthropic.claude-3-haiku-20240307-v1:0",
+            "vertex_ai/gemini-1.5-pro-002, vertex_ai, gemini-1.5-pro-002"})
     void theLitellmPrefixChoosesTheAdaptersProvider(String identifier, String provider, String model) {
         AdapterWire.ModelTarget target = resolver.resolve("litellm", "https://models.internal/v1", identifier, "k");
 
@@ -42,8 +43,8 @@ class ModelTargetResolverTest {
 
     @Test
     void unknownPrefixesAndNonHttpEndpointsAreRefused() {
-        assertThatThrownBy(() -> resolver.resolve("litellm", "http://h/v1", "vertex_ai/gemini", "k"))
-                .hasMessageStartingWith("model_identifier: unknown provider prefix 'vertex_ai'");
+        assertThatThrownBy(() -> resolver.resolve("litellm", "http://h/v1", "fireworks_ai/llama", "k"))
+                .hasMessageStartingWith("model_identifier: unknown provider prefix 'fireworks_ai'");
         assertThatThrownBy(() -> resolver.resolve("litellm", "file:///etc/passwd", "m", "k"))
                 .hasMessage("model_endpoint: not an absolute http(s) URL: file:///etc/passwd");
     }

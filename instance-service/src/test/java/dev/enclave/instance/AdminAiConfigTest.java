@@ -158,6 +158,31 @@ class AdminAiConfigTest {
     }
 
     @Test
+    void aVertexAiModelTakesAServiceAccountKeyFileAsItsTokenAndTheGatewayGetsItWhole() {
+        // a real key file is about 2.4 KB: the 2048-bit private key in PEM plus the account's fields
+        String keyFile = "{\"type\":\"service_account\",\"project_id\":\"enclave-test\",\"private_key_id\":\"" + "a".repeat(40)
+                + "\",\"private_key\":\"-----BEGIN PRIVATE KEY-----\\n" + "M".repeat(1700) + "\\n-----END PRIVATE KEY-----\\n\","
+                + "\"client_email\":\"enclave@enclave-test.iam.gserviceaccount.com\",\"client_id\":\"1234567890\","
+                + "\"token_uri\":\"https://oauth2.googleapis.com/token\"}";
+        assertThat(keyFile.length()).isGreaterThan(2000);
+        Response created = adminCall("POST", "/api/v4/admin/ai/self_hosted_models", Map.of("name",
+                "gemini-" + UUID.randomUUID(), "model", "gemini", "provider", "vertex_ai", "endpoint",
+                "http://127.0.0.1:8000/v1/projects/enclave-test/locations/us-central1", "identifier", "gemini-1.5-pro-002",
+                "api_token", keyFile));
+        created.then().statusCode(201).body("provider", equalTo("vertex_ai")).body("has_api_token", equalTo(true));
+        long id = ((Number) created.path("id")).longValue();
+
+        route("code_completions", "self_hosted", id);
+        complete().then().statusCode(200);
+
+        FakeTokenServiceAndGateway.server.verify(postRequestedFor(urlEqualTo("/gateway/v2/code/completions"))
+                .withRequestBody(matchingJsonPath("$.model_identifier",
+                        com.github.tomakehurst.wiremock.client.WireMock.equalTo("vertex_ai/gemini-1.5-pro-002")))
+                .withRequestBody(matchingJsonPath("$.model_api_key",
+                        com.github.tomakehurst.wiremock.client.WireMock.equalTo(keyFile))));
+    }
+
+    @Test
     void endpointsOutsideTheAllowedNetworksAreRefusedNamingTheAddress() {
         Map<String, String> attempts = Map.of(
                 "http://8.8.8.8/v1", "resolves to 8.8.8.8",

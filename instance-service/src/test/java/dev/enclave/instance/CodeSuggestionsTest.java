@@ -91,7 +91,10 @@ class CodeSuggestionsTest {
         FakeTokenServiceAndGateway.server.verify(postRequestedFor(urlEqualTo("/internal/v1/ai-tokens"))
                 .withBasicAuth(new com.github.tomakehurst.wiremock.client.BasicCredentials("instance-service",
                         "test-instance-secret"))
-                .withRequestBody(matchingJsonPath("$.scopes[0]", equalTo("complete_code"))));
+                .withRequestBody(matchingJsonPath("$.scopes[0]", equalTo("complete_code")))
+                // the unit primitives that let the client's context[] into the gateway's prompt
+                .withRequestBody(matchingJsonPath("$.scopes[1]", equalTo("include_file_context")))
+                .withRequestBody(matchingJsonPath("$.scopes[2]", equalTo("include_snippet_context"))));
     }
 
     @Test

@@ -120,4 +120,15 @@ class AnthropicProviderTest {
                 .body("message", equalTo("message role 'tool' is not supported by anthropic; use system, user or assistant"));
         assertThat(SimulatedModelServer.anthropic.recordedRequests()).isEmpty();
     }
+
+    @Test
+    void stopSequencesGoInStopSequences() {
+        call("/v1/chat/completions", Map.of("model", model(SimulatedModelServer.CLAUDE, SimulatedModelServer.API_KEY),
+                "messages", List.of(Map.of("role", "user", "content", "Reply with OK")), "max_tokens", 30,
+                "stop", List.of("</new_code>"))).then().statusCode(200);
+
+        JsonNode body = SimulatedModelServer.anthropic.recordedRequests().get(0).json();
+        assertThat(body.get("stop_sequences").toString()).isEqualTo("[\"</new_code>\"]");
+        assertThat(body.has("stop")).isFalse();
+    }
 }

@@ -91,4 +91,14 @@ class AzureOpenAiProviderTest {
                 SimulatedModelServer.API_KEY), "prompt", "x")).then().statusCode(502)
                 .body("error", equalTo("model_server_unreachable"));
     }
+
+    @Test
+    void stopSequencesGoInStop() {
+        call("/v1/chat/completions", Map.of("model", model(SimulatedModelServer.AZURE_DEPLOYMENT,
+                SimulatedModelServer.API_KEY), "messages", List.of(Map.of("role", "user", "content", "Reply with OK")),
+                "max_tokens", 30, "stop", List.of("</PREFIX>", "</SUFFIX>"))).then().statusCode(200);
+
+        assertThat(SimulatedModelServer.azure.recordedRequests().get(0).json().get("stop").toString())
+                .isEqualTo("[\"</PREFIX>\",\"</SUFFIX>\"]");
+    }
 }

@@ -149,4 +149,16 @@ class BedrockProviderTest {
                 SimulatedModelServer.AWS_KEY), "prompt", "x")).then().statusCode(502)
                 .body("error", equalTo("model_server_unreachable"));
     }
+
+    @Test
+    void stopSequencesGoInInferenceConfig() {
+        call("/v1/chat/completions", Map.of("model", model(endpoint(), SimulatedModelServer.BEDROCK_MODEL,
+                SimulatedModelServer.AWS_KEY), "messages", List.of(Map.of("role", "user", "content", "Reply with OK")),
+                "max_tokens", 30, "stop", List.of("</new_code>", "Observation:"))).then().statusCode(200);
+
+        JsonNode body = SimulatedModelServer.bedrock.recordedRequests().get(0).json();
+        assertThat(body.at("/inferenceConfig/stopSequences").toString())
+                .isEqualTo("[\"</new_code>\",\"Observation:\"]");
+        assertThat(body.has("stop")).isFalse();
+    }
 }

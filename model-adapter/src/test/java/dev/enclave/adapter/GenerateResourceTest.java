@@ -136,10 +136,11 @@ class GenerateResourceTest {
 
     @Test
     void unsupportedProviderIsRefusedByName() {
-        Map<String, Object> target = Map.of("provider", "vertex_ai", "endpoint", "http://127.0.0.1:9", "identifier", "m");
+        Map<String, Object> target = Map.of("provider", "watsonx", "endpoint", "http://127.0.0.1:9", "identifier", "m");
         call("/v1/completions", Map.of("model", target, "prompt", "x"))
-                .then().statusCode(422).body("message", equalTo("provider 'vertex_ai' is not supported by this "
-                        + "model-adapter; supported: anthropic, azure_openai, bedrock, mistral, openai_compatible"));
+                .then().statusCode(422).body("message", equalTo("provider 'watsonx' is not supported by this "
+                        + "model-adapter; supported: anthropic, azure_openai, bedrock, mistral, openai_compatible, "
+                        + "vertex_ai"));
     }
 
     @Test
@@ -219,5 +220,21 @@ class GenerateResourceTest {
         Map<String, Object> target = Map.of("provider", "openai_compatible", "endpoint", bare,
                 "identifier", SimulatedModelServer.MODEL, "api_key", SimulatedModelServer.API_KEY);
         call("/v1/completions", Map.of("model", target, "prompt", "x")).then().statusCode(200);
+    }
+
+    @Test
+    void stopSequencesGoInOpenAisStopFieldAndAreLeftOutWhenThereAreNone() {
+        call("/v1/completions", Map.of("model", model(SimulatedModelServer.API_KEY), "prompt", "def add(a, b):",
+                "max_tokens", 8, "stop", List.of("<EOT>", "\n\n"))).then().statusCode(200);
+        call("/v1/chat/completions", Map.of("model", model(SimulatedModelServer.API_KEY),
+                "messages", List.of(Map.of("role", "user", "content", "hi")), "max_tokens", 4,
+                "stop", List.of("Observation:"))).then().statusCode(200);
+        call("/v1/completions", Map.of("model", model(SimulatedModelServer.API_KEY), "prompt", "x",
+                "max_tokens", 2, "stop", List.of())).then().statusCode(200);
+
+        List<RecordedRequest> sent = SimulatedModelServer.simulator.recordedRequests();
+        assertThat(sent.get(0).json().get("stop").toString()).isEqualTo("[\"<EOT>\",\"\\n\\n\"]");
+        assertThat(sent.get(1).json().get("stop").toString()).isEqualTo("[\"Observation:\"]");
+        assertThat(sent.get(2).json().has("stop")).isFalse();
     }
 }

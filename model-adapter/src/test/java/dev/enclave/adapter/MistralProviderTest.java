@@ -112,4 +112,20 @@ class MistralProviderTest {
         call("/v1/completions", Map.of("model", model("codestral-latest", SimulatedModelServer.API_KEY),
                 "prompt", "x")).then().statusCode(502).body("error", equalTo("model_server_unreachable"));
     }
+
+    @Test
+    void stopSequencesGoInStopForChatsAndFimAlike() {
+        call("/v1/completions", Map.of("model", model("codestral-latest", SimulatedModelServer.API_KEY),
+                "prompt", "[SUFFIX]    return c\n[PREFIX]def add(a, b):\n", "max_tokens", 5,
+                "stop", List.of("[PREFIX]", "[SUFFIX]"))).then().statusCode(200);
+        call("/v1/chat/completions", Map.of("model", model("codestral-latest", SimulatedModelServer.API_KEY),
+                "messages", List.of(Map.of("role", "user", "content", "Reply with OK")), "max_tokens", 20,
+                "stop", List.of("[INST]"))).then().statusCode(200);
+
+        List<RecordedRequest> sent = SimulatedModelServer.mistral.recordedRequests();
+        assertThat(sent.get(0).path()).isEqualTo("/v1/fim/completions");
+        assertThat(sent.get(0).json().get("stop").toString()).isEqualTo("[\"[PREFIX]\",\"[SUFFIX]\"]");
+        assertThat(sent.get(1).path()).isEqualTo("/v1/chat/completions");
+        assertThat(sent.get(1).json().get("stop").toString()).isEqualTo("[\"[INST]\"]");
+    }
 }

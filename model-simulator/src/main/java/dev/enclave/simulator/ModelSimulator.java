@@ -87,15 +87,16 @@ public final class ModelSimulator implements AutoCloseable {
     /**
      * The URL a client is configured with, as the provider documents its base URL:
      * {@code http://<host>:<port>/v1} for vLLM and Mistral, {@code http://<host>:<port>} for
-     * Anthropic, Azure OpenAI and Bedrock (whose paths start with {@code /v1/messages},
-     * {@code /openai/…} and {@code /model/…}).
+     * Anthropic, Azure OpenAI, Bedrock and Vertex AI (whose paths start with {@code /v1/messages},
+     * {@code /openai/…}, {@code /model/…} and {@code /v1/projects/…}; Vertex's token endpoint is
+     * {@code <origin>/token}).
      */
     public String baseUrl() {
         String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
         String origin = "http://" + host + ":" + port();
         return switch (config.personality()) {
             case VLLM, MISTRAL -> origin + "/v1";
-            case ANTHROPIC, AZURE_OPENAI, BEDROCK -> origin;
+            case ANTHROPIC, AZURE_OPENAI, BEDROCK, VERTEX_AI -> origin;
         };
     }
 
@@ -128,6 +129,14 @@ public final class ModelSimulator implements AutoCloseable {
      */
     public void setApiKey(String apiKey) {
         state.setApiKey(apiKey);
+    }
+
+    /**
+     * Vertex AI: how long access tokens issued from now on live ({@code expires_in}); the default is
+     * Google's 3599 seconds. Tokens are refused once expired.
+     */
+    public void setTokenLifetimeSeconds(long seconds) {
+        state.setTokenLifetimeSeconds(seconds);
     }
 
     /** The last {@value RequestLog#CAPACITY} requests to the personality's API paths, oldest first. */

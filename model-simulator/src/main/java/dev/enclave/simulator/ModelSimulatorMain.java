@@ -18,9 +18,10 @@ public final class ModelSimulatorMain {
             "Options (environment variable, default):",
             "  --host HOST            address to bind (SIM_HOST, " + SimulatorConfig.DEFAULT_HOST + ")",
             "  --port PORT            port to bind, 0 = any free port (SIM_PORT, " + SimulatorConfig.DEFAULT_PORT + ")",
-            "  --personality NAME     vllm, mistral, anthropic, azure_openai or bedrock (SIM_PERSONALITY, vllm)",
+            "  --personality NAME     vllm, mistral, anthropic, azure_openai, bedrock or vertex_ai (SIM_PERSONALITY, vllm)",
             "  --api-key KEY          key every API request must carry, in the provider's own header;",
-            "                         bedrock: ACCESS_KEY_ID:SECRET_ACCESS_KEY for SigV4 (SIM_API_KEY, none = no auth)",
+            "                         bedrock: ACCESS_KEY_ID:SECRET_ACCESS_KEY for SigV4; vertex_ai: the service",
+            "                         account's JSON key file text (SIM_API_KEY, none = no auth)",
             "  --models IDS           comma-separated served model ids (SIM_MODELS, "
                     + String.join(",", SimulatorConfig.DEFAULT_MODELS) + ")",
             "  --latency-ms MS        delay before every completion response (SIM_LATENCY_MS, 0)",

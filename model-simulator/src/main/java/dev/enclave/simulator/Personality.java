@@ -18,7 +18,13 @@ public enum Personality {
     /** Azure OpenAI ({@code /openai/deployments/{deployment}/chat/completions?api-version=…}). */
     AZURE_OPENAI("azure_openai"),
     /** Amazon Bedrock Runtime's Converse API ({@code /model/{modelId}/converse}), AWS SigV4-signed. */
-    BEDROCK("bedrock");
+    BEDROCK("bedrock"),
+    /**
+     * Google Cloud Vertex AI's Gemini API
+     * ({@code /v1/projects/{p}/locations/{l}/publishers/google/models/{model}:generateContent}) with
+     * OAuth 2 access tokens, and the token endpoint that issues them for a service account's signed JWT.
+     */
+    VERTEX_AI("vertex_ai");
 
     private final String wireName;
 

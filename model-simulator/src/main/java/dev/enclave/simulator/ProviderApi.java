@@ -26,6 +26,7 @@ abstract class ProviderApi {
             case ANTHROPIC -> new AnthropicApi(state);
             case AZURE_OPENAI -> new AzureOpenAiApi(state);
             case BEDROCK -> new BedrockApi(state);
+            case VERTEX_AI -> new VertexApi(state);
         };
     }
 

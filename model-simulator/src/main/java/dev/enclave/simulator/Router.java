@@ -13,13 +13,15 @@ import java.util.Map;
 /**
  * The single {@link HttpHandler}: records the personality's API requests, applies the simulated
  * latency, enforces the API key the way the provider does (on every API path, before routing),
- * then dispatches by path. {@code /health}, {@code /__simulator/faults} and
- * {@code /__simulator/streams} are the same for every personality and never need the key.
+ * then dispatches by path. {@code /health}, {@code /__simulator/faults},
+ * {@code /__simulator/streams} and {@code /__simulator/requests} are the same for every personality
+ * and never need the key.
  */
 final class Router implements HttpHandler {
 
     private static final System.Logger LOG = System.getLogger(Router.class.getName());
     static final String STREAMS = "/__simulator/streams";
+    static final String REQUESTS = "/__simulator/requests";
 
     private final SimulatorState state;
     private final ProviderApi api;
@@ -33,6 +35,9 @@ final class Router implements HttpHandler {
         this.routes.add(new Route("POST", "/__simulator/faults", new FaultControlHandler(state), false));
         this.routes.add(new Route("GET", STREAMS, this::streamStats, false));
         this.routes.add(new Route("DELETE", STREAMS, this::resetStreamStats, false));
+        RecordedRequestsHandler recorded = new RecordedRequestsHandler(state.requestLog);
+        this.routes.add(new Route("GET", REQUESTS, recorded::list, false));
+        this.routes.add(new Route("DELETE", REQUESTS, recorded::clear, false));
     }
 
     /**
@@ -59,7 +64,8 @@ final class Router implements HttpHandler {
         String path = exchange.getRequestURI().getRawPath();
         String method = exchange.getRequestMethod();
         String body = HttpIo.readBody(exchange);
-        boolean control = "/health".equals(path) || "/__simulator/faults".equals(path) || STREAMS.equals(path);
+        boolean control = "/health".equals(path) || "/__simulator/faults".equals(path) || STREAMS.equals(path)
+                || REQUESTS.equals(path);
         boolean apiPath = !control && api.isApiPath(path);
         if (apiPath) {
             state.requestLog.add(record(exchange, path, body));

@@ -162,8 +162,14 @@ public final class SimulatorConfig {
         }
     }
 
-    /** Bedrock's "key" is an AWS access key pair; the message never repeats the key. */
+    /**
+     * Bedrock's "key" is an AWS access key pair, Vertex AI's a service-account JSON key file; the
+     * message never repeats the key.
+     */
     static void requireKeyFormat(Personality personality, String apiKey) {
+        if (personality == Personality.VERTEX_AI && apiKey != null) {
+            ServiceAccountKey.parse(apiKey);
+        }
         if (personality == Personality.BEDROCK && apiKey != null) {
             String[] parts = apiKey.split(":", -1);
             if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {

@@ -14,6 +14,9 @@ final class SimulatorState {
     final StreamCounters streams = new StreamCounters();
     private volatile long latencyMs;
     private volatile long tokenDelayMs;
+    private volatile long tokenLifetimeSeconds = DEFAULT_TOKEN_LIFETIME_SECONDS;
+    /** Google's access tokens live an hour, reported as {@code expires_in: 3599}. */
+    static final long DEFAULT_TOKEN_LIFETIME_SECONDS = 3599;
 
     SimulatorState(SimulatorConfig config) {
         this.models = config.models();
@@ -43,6 +46,17 @@ final class SimulatorState {
     void setLatencyMs(long latencyMs) {
         SimulatorConfig.requireNonNegative("latencyMs", latencyMs);
         this.latencyMs = latencyMs;
+    }
+
+    long tokenLifetimeSeconds() {
+        return tokenLifetimeSeconds;
+    }
+
+    void setTokenLifetimeSeconds(long seconds) {
+        if (seconds < 1) {
+            throw new IllegalArgumentException("token lifetime must be at least 1 second, got " + seconds);
+        }
+        this.tokenLifetimeSeconds = seconds;
     }
 
     long tokenDelayMs() {

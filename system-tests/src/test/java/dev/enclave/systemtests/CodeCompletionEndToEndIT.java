@@ -189,6 +189,41 @@ class CodeCompletionEndToEndIT {
         }
     }
 
+    /**
+     * The context a client sends reaches the model: a completion with a file and a snippet context
+     * item, through the instance (whose token carries include_file_context and
+     * include_snippet_context), arrives at the model server in codestral's fill-in-the-middle prompt,
+     * as the simulator recorded it ({@code GET /__simulator/requests}), with codestral's stop sequences.
+     */
+    @Test
+    @Order(11)
+    void theClientsContextReachesTheModelInTheFamilysPrompt() {
+        String function = "def total_" + java.util.UUID.randomUUID().toString().substring(0, 8) + "(items):\n    ";
+        String body = "{\"current_file\":{\"file_name\":\"cart.py\",\"content_above_cursor\":"
+                + RunningSuite.quote(function) + ",\"content_below_cursor\":\"\"},"
+                + "\"context\":[{\"type\":\"file\",\"name\":\"lib/prices.py\",\"content\":\"TAX = 0.2\\n\"},"
+                + "{\"type\":\"snippet\",\"name\":\"net\",\"content\":\"def net(p):\\n    return p * (1 - TAX)\"}]}";
+        RunningSuite.Answer answer = running.post(Suite.INSTANCE, "/api/v4/code_suggestions/completions",
+                Map.of("PRIVATE-TOKEN", running.adminToken), body);
+        assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+
+        RunningSuite.Answer recorded = running.get(Suite.SIMULATOR, "/__simulator/requests", Map.of());
+        assertThat(recorded.status()).as(recorded.body()).isEqualTo(200);
+        java.util.List<JsonNode> ours = new java.util.ArrayList<>();
+        for (JsonNode request : recorded.json()) {
+            if (request.path("body").path("prompt").asText("").endsWith(function)) {
+                ours.add(request);
+            }
+        }
+        assertThat(ours).hasSize(1);
+        assertThat(ours.get(0).path("path").asText()).isEqualTo("/v1/completions");
+        JsonNode sent = ours.get(0).path("body");
+        assertThat(sent.path("prompt").asText()).isEqualTo("[SUFFIX][PREFIX]#lib/prices.py\nTAX = 0.2\n\n"
+                + "#net\ndef net(p):\n    return p * (1 - TAX)\n" + function);
+        assertThat(sent.path("stop").toString())
+                .isEqualTo("[\"[INST]\",\"[/INST]\",\"[PREFIX]\",\"[MIDDLE]\",\"[SUFFIX]\"]");
+    }
+
     @Test
     @Order(100)
     void cachedTokensKeepWorkingWhileTokenServiceIsDown() {

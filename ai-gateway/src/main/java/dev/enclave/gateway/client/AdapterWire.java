@@ -28,26 +28,35 @@ public final class AdapterWire {
     /**
      * @param timeoutMs how long model-adapter has for this call: the request's time left less the
      *                  gateway's margin (also sent as {@code X-Enclave-Timeout-Ms})
+     * @param stop      the prompt's stop sequences, which model-adapter passes in each provider's own
+     *                  field; left out of the body when there are none
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record GenerateRequest(ModelTarget model, String prompt, List<ModelPrompt.Message> messages,
                                   @JsonProperty("max_tokens") int maxTokens, double temperature, boolean stream,
-                                  @JsonProperty("timeout_ms") Integer timeoutMs) {
+                                  @JsonProperty("timeout_ms") Integer timeoutMs,
+                                  @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> stop) {
 
         public GenerateRequest(ModelTarget model, String prompt, List<ModelPrompt.Message> messages, int maxTokens,
                                double temperature, boolean stream) {
-            this(model, prompt, messages, maxTokens, temperature, stream, null);
+            this(model, prompt, messages, maxTokens, temperature, stream, null, null);
         }
 
         /** The same call, with model-adapter's time for it. */
         public GenerateRequest withTimeoutMs(long millis) {
             return new GenerateRequest(model, prompt, messages, maxTokens, temperature, stream,
-                    (int) Math.min(Integer.MAX_VALUE, millis));
+                    (int) Math.min(Integer.MAX_VALUE, millis), stop);
         }
 
         /** The same call, asking model-adapter for its NDJSON stream. */
         public GenerateRequest streaming() {
-            return new GenerateRequest(model, prompt, messages, maxTokens, temperature, true, timeoutMs);
+            return new GenerateRequest(model, prompt, messages, maxTokens, temperature, true, timeoutMs, stop);
+        }
+
+        /** The same call, with the prompt's stop sequences. */
+        public GenerateRequest withStop(List<String> sequences) {
+            return new GenerateRequest(model, prompt, messages, maxTokens, temperature, stream, timeoutMs,
+                    sequences == null || sequences.isEmpty() ? null : List.copyOf(sequences));
         }
     }
 

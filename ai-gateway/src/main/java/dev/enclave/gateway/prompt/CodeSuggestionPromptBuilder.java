@@ -2,47 +2,56 @@ package dev.enclave.gateway.prompt;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
-/** Renders code completion and generation prompts for a model family. */
+/**
+ * Renders code completion and generation prompts from the family's templates
+ * ({@link PromptRegistry}). The data every template gets: {@code file_name}, {@code language} (empty
+ * when unknown), {@code prefix} and {@code suffix} (the file's content above and below the cursor),
+ * {@code instruction} (generations' {@code user_instruction}, empty when none) and {@code context}
+ * (the client's related files and snippets the token lets in, each {@code type}, {@code name},
+ * {@code content}).
+ */
 @ApplicationScoped
 public class CodeSuggestionPromptBuilder {
 
-    static final String COMPLETION_SYSTEM = """
-            You are a code completion tool. Continue the code at the cursor. Answer with the code \
-            to insert only: no explanations, no Markdown fences, nothing the file already has.""";
-
-    static final String GENERATION_SYSTEM = """
-            You are a code generation assistant. Write the code the instruction asks for, in the \
-            language of the file, to be inserted at the cursor. Answer with code only.""";
-
-    public ModelPrompt completion(ModelFamily family, String fileName, String language, String prefix, String suffix) {
-        String above = nullToEmpty(prefix);
-        String below = nullToEmpty(suffix);
-        if (family.supportsFillInTheMiddle()) {
-            return new ModelPrompt.Completion(family.fillInTheMiddle(above, below));
-        }
-        String user = "File: " + fileName + " (" + language + ")\n"
-                + "<code_before_cursor>\n" + above + "</code_before_cursor>\n"
-                + "<code_after_cursor>\n" + below + "</code_after_cursor>";
-        return chat(COMPLETION_SYSTEM, user);
+    /** One {@code context[]} item the prompt may include. */
+    public record ContextItem(String type, String name, String content) {
     }
 
-    public ModelPrompt generation(String fileName, String language, String prefix, String suffix, String instruction) {
-        StringBuilder user = new StringBuilder("File: ").append(fileName).append(" (").append(language).append(")\n")
-                .append("<code_before_cursor>\n").append(nullToEmpty(prefix)).append("</code_before_cursor>\n")
-                .append("<code_after_cursor>\n").append(nullToEmpty(suffix)).append("</code_after_cursor>\n");
-        if (instruction != null && !instruction.isBlank()) {
-            user.append("<instruction>\n").append(instruction).append("\n</instruction>");
-        } else {
-            user.append("Write the code that the comment or function right before the cursor asks for.");
-        }
-        return chat(GENERATION_SYSTEM, user.toString());
+    public record CodeInputs(String fileName, String language, String prefix, String suffix, String instruction,
+                             List<ContextItem> context) {
     }
 
-    private static ModelPrompt chat(String system, String user) {
-        return new ModelPrompt.Chat(List.of(new ModelPrompt.Message("system", system),
-                new ModelPrompt.Message("user", user)));
+    private final PromptRegistry registry;
+
+    public CodeSuggestionPromptBuilder(PromptRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** @return the family's prompt for {@code promptId} rendered from the inputs, empty when the family has none */
+    public Optional<PromptRegistry.RenderedPrompt> render(ModelFamily family, String promptId, CodeInputs inputs) {
+        return registry.find(family, promptId).map(definition -> definition.render(data(inputs)));
+    }
+
+    /** The stop sequences of the family's prompt for {@code promptId} (none when it has no such prompt). */
+    public List<String> stop(ModelFamily family, String promptId) {
+        return registry.find(family, promptId).map(PromptRegistry.Definition::stop).orElse(List.of());
+    }
+
+    static Map<String, Object> data(CodeInputs inputs) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("file_name", nullToEmpty(inputs.fileName()));
+        data.put("language", nullToEmpty(inputs.language()));
+        data.put("prefix", nullToEmpty(inputs.prefix()));
+        data.put("suffix", nullToEmpty(inputs.suffix()));
+        data.put("instruction", inputs.instruction() == null ? "" : inputs.instruction().strip());
+        data.put("context", inputs.context().stream().map(item -> Map.of("type", item.type(),
+                "name", nullToEmpty(item.name()), "content", nullToEmpty(item.content()))).toList());
+        return data;
     }
 
     private static String nullToEmpty(String s) {

@@ -12,8 +12,15 @@ public final class ChatAgentWire {
     private ChatAgentWire() {
     }
 
+    /**
+     * A conversation message, as GitLab's {@code ai_gateway/chat} Message model:
+     * {@code current_file} {@code {file_path, data, selected_code}} (the file the user has open, or
+     * the code they selected in it) and {@code additional_context}
+     * {@code [{category, id, content, metadata}]} (what the user added), both for user messages.
+     */
     public record Message(String role, String content, JsonNode context,
-                          @JsonProperty("current_file") JsonNode currentFile) {
+                          @JsonProperty("current_file") JsonNode currentFile,
+                          @JsonProperty("additional_context") JsonNode additionalContext) {
     }
 
     public record ModelMetadata(String provider, String name, String endpoint, @JsonProperty("api_key") String apiKey,

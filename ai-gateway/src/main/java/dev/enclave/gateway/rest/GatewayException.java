@@ -1,5 +1,7 @@
 package dev.enclave.gateway.rest;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -40,6 +42,30 @@ public class GatewayException extends RuntimeException {
     public static GatewayException invalid(String field, String message) {
         return new GatewayException(422, field + ": " + message,
                 Map.of("detail", List.of(Map.of("loc", List.of("body", field), "msg", message, "type", "value_error"))));
+    }
+
+    /**
+     * FastAPI's (pydantic 2's) validation error for one field: {@code {"detail": [{"type": ...,
+     * "loc": ["body", ...], "msg": ..., "input": ...}]}}, e.g. type {@code string_too_long}.
+     *
+     * @param loc the field's path under the body, e.g. {@code ["current_file", "content_above_cursor"]}
+     */
+    public static GatewayException invalidInput(List<?> loc, String type, String message, Object input) {
+        List<Object> path = new ArrayList<>();
+        path.add("body");
+        path.addAll(loc);
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("type", type);
+        error.put("loc", path);
+        error.put("msg", message);
+        error.put("input", input);
+        return new GatewayException(422, String.join(".", loc.stream().map(String::valueOf).toList()) + ": " + message,
+                Map.of("detail", List.of(error)));
+    }
+
+    /** 422 with a plain {@code detail}, as GitLab's gateway answers a prompt's missing inputs. */
+    public static GatewayException unprocessable(String detail) {
+        return new GatewayException(422, detail, Map.of("detail", detail));
     }
 
     public static GatewayException notFound(String detail) {

@@ -2,6 +2,10 @@ package dev.enclave.gateway.security;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
+import java.util.Collection;
+import java.util.Set;
+import java.util.stream.Collectors;
+
 /**
  * Who holds the verified AI token. token-service mints two kinds (both audience
  * {@code gitlab-ai-gateway}): the instance's own token, for the calls the instance makes itself
@@ -11,12 +15,30 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
  * model ({@code dev.enclave.gateway.service.ModelChoice}).
  *
  * @param userBound the token carries {@code gitlab_global_user_id}: a user's direct-access token
+ * @param scopes    the token's unit primitives ({@code scopes} claim), e.g. {@code include_file_context}
  */
-public record Caller(boolean userBound) {
+public record Caller(boolean userBound, Set<String> scopes) {
 
     static final String USER_CLAIM = "gitlab_global_user_id";
 
+    public Caller {
+        scopes = scopes == null ? Set.of() : Set.copyOf(scopes);
+    }
+
     static Caller of(JsonWebToken token) {
-        return new Caller(token.containsClaim(USER_CLAIM));
+        return new Caller(token.containsClaim(USER_CLAIM), scopes(token));
+    }
+
+    /** Whether the token carries the unit primitive. */
+    public boolean grants(String primitive) {
+        return scopes.contains(primitive);
+    }
+
+    static Set<String> scopes(JsonWebToken token) {
+        Object scopes = token.getClaim("scopes");
+        if (!(scopes instanceof Collection<?> granted)) {
+            return Set.of();
+        }
+        return granted.stream().map(String::valueOf).map(s -> s.replace("\"", "")).collect(Collectors.toSet());
     }
 }

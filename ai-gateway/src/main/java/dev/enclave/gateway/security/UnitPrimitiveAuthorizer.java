@@ -7,8 +7,6 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
-import java.util.Collection;
-
 /**
  * Checks that the verified token carries the unit primitive an endpoint needs. Reads the identity
  * {@link GatewayAuthenticationFilter} already resolved, as a {@code Uni} (on the event loop the
@@ -42,8 +40,6 @@ public class UnitPrimitiveAuthorizer {
         if (identity == null || !(identity.getPrincipal() instanceof JsonWebToken token)) {
             return false;
         }
-        Object scopes = token.getClaim("scopes");
-        return scopes instanceof Collection<?> granted && granted.stream().map(String::valueOf)
-                .map(s -> s.replace("\"", "")).anyMatch(primitive::equals);
+        return Caller.scopes(token).contains(primitive);
     }
 }

@@ -61,6 +61,16 @@ public class ModelConfigurationCheck {
 
     /** A user-bound token checks this gateway's own model; the instance's token the model its metadata names. */
     private AdapterWire.GenerateRequest prepare(PromptWire.Request request, Caller caller) {
+        AdapterWire.ModelTarget target = target(request, caller, models, targets);
+        // model-adapter's time (timeout_ms) is set when the call is made, from the time then left
+        return new AdapterWire.GenerateRequest(target, null,
+                List.of(new ModelPrompt.Message("system", SYSTEM), new ModelPrompt.Message("user", USER)),
+                MAX_TOKENS, 0.0, false);
+    }
+
+    /** The model a {@code /v1/prompts} call goes to: the own model for a user-bound token, else the metadata's. */
+    static AdapterWire.ModelTarget target(PromptWire.Request request, Caller caller, ModelChoice models,
+                                          ModelTargetResolver targets) {
         PromptWire.ModelMetadata model = request == null ? null : request.modelMetadata();
         Optional<GatewayConfig.OwnModel> imposed = models.imposedOn(caller,
                 "model_metadata.endpoint, model_metadata.api_key and model_metadata.identifier",
@@ -75,9 +85,6 @@ public class ModelConfigurationCheck {
         } else {
             target = targets.resolveMetadata(model.endpoint(), model.identifier(), model.apiKey());
         }
-        // model-adapter's time (timeout_ms) is set when the call is made, from the time then left
-        return new AdapterWire.GenerateRequest(target, null,
-                List.of(new ModelPrompt.Message("system", SYSTEM), new ModelPrompt.Message("user", USER)),
-                MAX_TOKENS, 0.0, false);
+        return target;
     }
 }

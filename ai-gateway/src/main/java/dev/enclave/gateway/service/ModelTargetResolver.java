@@ -25,7 +25,8 @@ public class ModelTargetResolver {
             "mistral", "mistral",
             "anthropic", "anthropic",
             "azure", "azure_openai",
-            "bedrock", "bedrock");
+            "bedrock", "bedrock",
+            "vertex_ai", "vertex_ai");
     /** Bedrock models may leave the endpoint empty: model-adapter then calls AWS's endpoint for its region. */
     private static final String OPTIONAL_ENDPOINT_PROVIDER = "bedrock";
 

@@ -16,8 +16,11 @@ public final class FieldLimits {
     public static final int TEXT_BODY = 10000;
     public static final int URL = 2048;
     public static final int EGRESS_CIDRS = 4000;
-    /** The stored ciphertext of a model API key (base64 of nonce, key and tag) must fit 2048 characters. */
-    public static final int MODEL_API_TOKEN = 1024;
+    /**
+     * A model API key, up to a Google service account's JSON key file (vertex_ai, about 2.4 KB); its
+     * stored ciphertext (base64 of nonce, key and tag) must fit the column's 8192 characters.
+     */
+    public static final int MODEL_API_TOKEN = 4096;
 
     private FieldLimits() {
     }

@@ -22,7 +22,8 @@ public final class AiCatalog {
             "mistral", "mistral",
             "anthropic", "anthropic",
             "azure_openai", "azure",
-            "bedrock", "bedrock");
+            "bedrock", "bedrock",
+            "vertex_ai", "vertex_ai");
 
     public static final List<String> CODE_FEATURES = List.of("code_completions", "code_generations");
     public static final List<String> CHAT_FEATURES = List.of("duo_chat", "duo_chat_explain_code",

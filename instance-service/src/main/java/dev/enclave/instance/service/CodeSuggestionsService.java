@@ -110,7 +110,8 @@ public class CodeSuggestionsService {
         String scope = generation ? "generate_code" : "complete_code";
         TokenServiceClient.AiToken token;
         try {
-            token = tokens.tokenFor(List.of(scope));
+            // with the unit primitives that let the client's context[] files and snippets into the prompt
+            token = tokens.tokenFor(List.of(scope, "include_file_context", "include_snippet_context"));
         } catch (TokenServiceClient.TokenServiceException e) {
             LOG.errorf("No AI token for %s: %s", feature, e.getMessage());
             throw ApiException.unavailable(e.getMessage());

@@ -84,6 +84,8 @@ public interface AdapterConfig {
 
     Bedrock bedrock();
 
+    Vertex vertex();
+
     /**
      * Name of a {@code quarkus.tls.<name>} configuration whose trust store (and key store, for
      * mutual TLS) is used with https model servers; unset, the JVM's default trust store.
@@ -188,5 +190,15 @@ public interface AdapterConfig {
 
         /** AWS region for Bedrock models whose endpoint is empty or does not name one. */
         Optional<String> region();
+    }
+
+    interface Vertex {
+
+        /**
+         * A Google access token is exchanged anew this long before it expires (Google's live an
+         * hour); until then the cached one is used.
+         */
+        @WithDefault("5m")
+        Duration tokenRefreshMargin();
     }
 }

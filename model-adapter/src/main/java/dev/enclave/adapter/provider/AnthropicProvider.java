@@ -17,7 +17,8 @@ import java.util.Map;
 
 /**
  * Anthropic's Messages API: {@code POST /v1/messages} with {@code x-api-key} and
- * {@code anthropic-version: 2023-06-01}; body {@code {model, max_tokens, system, messages}}.
+ * {@code anthropic-version: 2023-06-01}; body {@code {model, max_tokens, system, messages}}, the stop
+ * sequences in {@code stop_sequences}.
  */
 @ApplicationScoped
 public class AnthropicProvider implements ModelProvider {
@@ -69,6 +70,7 @@ public class AnthropicProvider implements ModelProvider {
         if (request.temperature() != null) {
             body.put("temperature", request.temperature());
         }
+        OpenAiShapes.stop(body, "stop_sequences", request);
         if (stream) {
             body.put("stream", true);
         }

@@ -126,6 +126,8 @@ public class BedrockProvider implements ModelProvider {
         if (request.temperature() != null) {
             inference.put("temperature", request.temperature());
         }
+        // Converse takes the stop sequences in inferenceConfig for every model family
+        OpenAiShapes.stop(inference, "stopSequences", request);
         if (!inference.isEmpty()) {
             body.set("inferenceConfig", inference);
         }

@@ -73,6 +73,7 @@ public class MistralProvider implements ModelProvider {
             if (request.temperature() != null) {
                 body.put("temperature", request.temperature());
             }
+            OpenAiShapes.stop(body, "stop", request);
             body.put("stream", stream);
             path = "/fim/completions";
         }

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.enclave.adapter.egress.ModelEndpoint;
 import dev.enclave.adapter.egress.ModelHttpResponse;
 import dev.enclave.adapter.rest.AdapterWire;
+import dev.enclave.adapter.service.Deadline;
 import dev.enclave.adapter.stream.StreamParser;
+import io.smallrye.mutiny.Uni;
 
 /**
  * One model provider's wire format: how a provider-neutral call becomes that provider's HTTP
@@ -35,6 +37,17 @@ public interface ModelProvider {
 
     /** The provider's HTTP request for the call with the answer streamed in the provider's own streaming format. */
     ProviderCall streamCall(AdapterWire.GenerateRequest request, ModelEndpoint endpoint);
+
+    /**
+     * The call with credentials that take a round trip to get (an OAuth access token bought with a
+     * signed assertion). By default the call as it is: most providers put their key in
+     * {@link #call} already.
+     *
+     * @param deadline the call's; getting the credentials counts against it
+     */
+    default Uni<ProviderCall> authorize(ProviderCall call, AdapterWire.GenerateRequest request, Deadline deadline) {
+        return Uni.createFrom().item(call);
+    }
 
     /**
      * A parser for the body of a 2xx answer to {@link #streamCall}.

@@ -11,7 +11,10 @@ final class OpenAiShapes {
     private OpenAiShapes() {
     }
 
-    /** {@code messages} or {@code prompt}, with {@code max_tokens}, {@code temperature} and {@code stream: false}. */
+    /**
+     * {@code messages} or {@code prompt}, with {@code max_tokens}, {@code temperature}, {@code stop} (the
+     * call's stop sequences, when it has any) and {@code stream: false}.
+     */
     static ObjectNode body(ObjectMapper json, AdapterWire.GenerateRequest request) {
         return body(json, request, false);
     }
@@ -39,8 +42,16 @@ final class OpenAiShapes {
         if (request.temperature() != null) {
             body.put("temperature", request.temperature());
         }
+        stop(body, "stop", request);
         body.put("stream", stream);
         return body;
+    }
+
+    /** The call's stop sequences as a JSON array in {@code field}, left out when there are none. */
+    static void stop(ObjectNode body, String field, AdapterWire.GenerateRequest request) {
+        if (!request.stopSequences().isEmpty()) {
+            request.stopSequences().forEach(body.putArray(field)::add);
+        }
     }
 
     /** The first choice: {@code message.content} for chat completions, {@code text} for completions. */

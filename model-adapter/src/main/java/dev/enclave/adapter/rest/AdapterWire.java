@@ -25,10 +25,17 @@ public final class AdapterWire {
     /**
      * @param timeoutMs how long the caller will wait, when shorter than the adapter's read timeout
      *                  (the connection check asks for a few seconds)
+     * @param stop      stop sequences: the model stops before generating any of them (null or empty: none);
+     *                  each provider gets them in its own field
      */
     public record GenerateRequest(ModelTarget model, String prompt, List<Message> messages,
                                   @JsonProperty("max_tokens") Integer maxTokens, Double temperature, Boolean stream,
-                                  @JsonProperty("timeout_ms") Integer timeoutMs) {
+                                  @JsonProperty("timeout_ms") Integer timeoutMs, List<String> stop) {
+
+        /** The stop sequences, never null. */
+        public List<String> stopSequences() {
+            return stop == null ? List.of() : stop;
+        }
     }
 
     public record Usage(@JsonProperty("prompt_tokens") Integer promptTokens,

@@ -77,12 +77,13 @@ public class ModelCallService {
     public Uni<AdapterWire.GenerateResponse> generate(AdapterWire.GenerateRequest request, Context caller,
                                                       Deadline deadline) {
         return Uni.createFrom().deferred(() -> {
-            Prepared call = prepare(request, false);
+            Prepared unauthorized = prepare(request, false);
             // the answer is read inside the guarded call, so that a malformed one counts for the breaker
-            return guards.call(call.endpoint(), deadline, true, lease ->
-                            http.post(call.endpoint(), call.call().pathAndQuery(), call.call().headers(),
-                                            call.call().body(), deadline, maxAnswerBytes)
-                                    .map(response -> answer(call, request, response)))
+            return authorize(unauthorized, request, deadline).flatMap(call ->
+                            guards.call(call.endpoint(), deadline, true, lease ->
+                                    http.post(call.endpoint(), call.call().pathAndQuery(), call.call().headers(),
+                                                    call.call().body(), deadline, maxAnswerBytes)
+                                            .map(response -> answer(call, request, response))))
                     .emitOn(executor(caller));
         });
     }
@@ -114,10 +115,11 @@ public class ModelCallService {
     public Uni<Flow.Publisher<String>> stream(AdapterWire.GenerateRequest request, Context caller, String requestId,
                                               Deadline deadline) {
         return Uni.createFrom().deferred(() -> {
-            Prepared call = prepare(request, true);
+            Prepared unauthorized = prepare(request, true);
             Executor onCaller = executor(caller);
             // the stream holds its bulkhead slot until it ends: the lease goes with it
-            return guards.<Flow.Publisher<String>>call(call.endpoint(), deadline, false, lease ->
+            return authorize(unauthorized, request, deadline).flatMap(call ->
+                    guards.<Flow.Publisher<String>>call(call.endpoint(), deadline, false, lease ->
                             http.open(call.endpoint(), call.call().pathAndQuery(), call.call().headers(),
                                             call.call().body(), deadline)
                                     .flatMap(stream -> {
@@ -131,7 +133,7 @@ public class ModelCallService {
                                         }
                                         return http.collect(stream, maxAnswerBytes)
                                                 .map(response -> refused(call, request, response));
-                                    }))
+                                    })))
                     .emitOn(onCaller);
         });
     }
@@ -155,6 +157,15 @@ public class ModelCallService {
         ModelEndpoint endpoint = provider.endpoint(request.model());
         ProviderCall call = stream ? provider.streamCall(request, endpoint) : provider.call(request, endpoint);
         return new Prepared(provider, endpoint, call, endpoint.url(call.pathAndQuery()));
+    }
+
+    /**
+     * The provider's credentials that take a round trip (Vertex AI's access token), got before the
+     * model endpoint's breaker and bulkhead: a token endpoint's trouble is not the model server's.
+     */
+    private static Uni<Prepared> authorize(Prepared call, AdapterWire.GenerateRequest request, Deadline deadline) {
+        return call.provider().authorize(call.call(), request, deadline)
+                .map(authorized -> new Prepared(call.provider(), call.endpoint(), authorized, call.url()));
     }
 
     private AdapterWire.GenerateResponse answer(Prepared call, AdapterWire.GenerateRequest request,

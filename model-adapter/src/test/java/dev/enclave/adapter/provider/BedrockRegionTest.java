@@ -65,6 +65,10 @@ class BedrockRegionTest {
                 return () -> region;
             }
 
+            public Vertex vertex() {
+                return () -> Duration.ofMinutes(5);
+            }
+
             public Optional<String> tlsConfigurationName() {
                 return Optional.empty();
             }

@@ -1,0 +1,239 @@
+package dev.enclave.adapter.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.enclave.adapter.egress.ModelEndpoint;
+import dev.enclave.adapter.egress.ModelHttpResponse;
+import dev.enclave.adapter.rest.AdapterWire;
+import dev.enclave.adapter.service.Deadline;
+import dev.enclave.adapter.stream.VertexStreamParser;
+import dev.enclave.adapter.stream.StreamParser;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Google Cloud Vertex AI's Gemini API:
+ * {@code POST {endpoint}/publishers/google/models/{model}:generateContent} (streamed:
+ * {@code :streamGenerateContent?alt=sse}), where the endpoint is the regional base URL with the
+ * project and location, {@code https://{location}-aiplatform.googleapis.com/v1/projects/{project}/locations/{location}}.
+ * The model's {@code api_key} is the service account's JSON key file; each call carries an OAuth 2
+ * access token bought with it ({@link GoogleAccessTokens}). Body:
+ * {@code {contents:[{role, parts:[{text}]}], systemInstruction:{parts:[{text}]}, generationConfig:{maxOutputTokens, temperature, stopSequences}}}.
+ */
+@ApplicationScoped
+public class VertexAiProvider implements ModelProvider {
+
+    static final String NAME = "vertex_ai";
+    private static final Pattern BASE_PATH = Pattern.compile("(/[^/]+)*/projects/[^/]+/locations/[^/]+");
+    private static final String ENDPOINT_FORM = "https://<location>-aiplatform.googleapis.com/v1/projects/<project>"
+            + "/locations/<location>";
+    /** The model's publisher when the identifier names none. */
+    private static final String GOOGLE = "google";
+
+    private final ObjectMapper json;
+    private final GoogleAccessTokens tokens;
+
+    public VertexAiProvider(ObjectMapper json, GoogleAccessTokens tokens) {
+        this.json = json;
+        this.tokens = tokens;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** The endpoint must name the project and location: model paths are relative to them. */
+    @Override
+    public ModelEndpoint endpoint(AdapterWire.ModelTarget target) {
+        if (target.endpoint() == null || target.endpoint().isBlank()) {
+            throw ProviderCall.invalid("model.endpoint is required for vertex_ai: the regional base URL with "
+                    + "project and location, " + ENDPOINT_FORM);
+        }
+        ModelEndpoint endpoint = ModelProvider.super.endpoint(target);
+        if (!BASE_PATH.matcher(endpoint.basePath()).matches()) {
+            throw ProviderCall.invalid("model.endpoint for vertex_ai must name the project and location, as in "
+                    + ENDPOINT_FORM + "; got a path of '" + endpoint.basePath() + "'");
+        }
+        return endpoint;
+    }
+
+    /**
+     * A model identifier: {@code gemini-1.5-pro-002} (Google's), or {@code <publisher>/<model>}.
+     */
+    record Model(String publisher, String id) {
+
+        static Model of(String identifier) {
+            String id = identifier.strip();
+            if (id.startsWith("publishers/")) {
+                id = id.substring("publishers/".length()).replaceFirst("/models/", "/");
+            }
+            int slash = id.indexOf('/');
+            Model model = slash < 0 ? new Model(GOOGLE, id) : new Model(id.substring(0, slash), id.substring(slash + 1));
+            if (model.publisher.isEmpty() || model.id.isEmpty() || model.id.contains("/")) {
+                throw ProviderCall.invalid("model.identifier '" + identifier + "' is not a Vertex AI model: use "
+                        + "the model id (gemini-1.5-pro-002) or <publisher>/<model>");
+            }
+            if (!GOOGLE.equals(model.publisher)) {
+                throw ProviderCall.invalid("vertex_ai calls Google's models (Gemini, publisher google); "
+                        + "publisher '" + model.publisher + "' is not supported");
+            }
+            return model;
+        }
+    }
+
+    @Override
+    public ProviderCall call(AdapterWire.GenerateRequest request, ModelEndpoint endpoint) {
+        return call(request, endpoint, ":generateContent", "application/json");
+    }
+
+    @Override
+    public ProviderCall streamCall(AdapterWire.GenerateRequest request, ModelEndpoint endpoint) {
+        return call(request, endpoint, ":streamGenerateContent?alt=sse", "text/event-stream");
+    }
+
+    private ProviderCall call(AdapterWire.GenerateRequest request, ModelEndpoint endpoint, String method,
+                              String accept) {
+        // checked before anything is sent, so a malformed key file is the caller's 422
+        GoogleServiceAccount.parse(json, request.model().apiKey());
+        Model model = Model.of(request.model().identifier());
+        String path = endpoint.basePath() + "/publishers/" + ModelEndpoint.pathSegment(model.publisher())
+                + "/models/" + ModelEndpoint.pathSegment(model.id()) + method;
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", "application/json");
+        headers.put("Accept", accept);
+        byte[] body = geminiBody(request, List.of()).toString().getBytes(StandardCharsets.UTF_8);
+        return new ProviderCall(path, headers, body);
+    }
+
+    /** Adds {@code Authorization: Bearer <access token>}, exchanged for the key file (or cached). */
+    @Override
+    public Uni<ProviderCall> authorize(ProviderCall call, AdapterWire.GenerateRequest request, Deadline deadline) {
+        GoogleServiceAccount account = GoogleServiceAccount.parse(json, request.model().apiKey());
+        return tokens.token(account, deadline).map(token -> {
+            Map<String, String> headers = new LinkedHashMap<>(call.headers());
+            headers.put("Authorization", "Bearer " + token);
+            return new ProviderCall(call.pathAndQuery(), headers, call.body());
+        });
+    }
+
+    /**
+     * Gemini's request: the system prompt as {@code systemInstruction}, user and assistant turns as
+     * {@code contents} with roles {@code user} and {@code model}, a raw prompt as one user turn.
+     *
+     * @param stopSequences sent as {@code generationConfig.stopSequences} when not empty
+     */
+    ObjectNode geminiBody(AdapterWire.GenerateRequest request, List<String> stopSequences) {
+        ChatTurns chat = ChatTurns.of(request, NAME);
+        ObjectNode body = json.createObjectNode();
+        ArrayNode contents = body.putArray("contents");
+        for (ChatTurns.Turn turn : chat.turns()) {
+            ObjectNode content = contents.addObject().put("role", "assistant".equals(turn.role()) ? "model" : "user");
+            ArrayNode parts = content.putArray("parts");
+            turn.texts().forEach(text -> parts.addObject().put("text", text));
+        }
+        if (!chat.system().isEmpty()) {
+            ArrayNode parts = body.putObject("systemInstruction").putArray("parts");
+            chat.system().forEach(text -> parts.addObject().put("text", text));
+        }
+        ObjectNode generation = json.createObjectNode();
+        if (request.maxTokens() != null) {
+            generation.put("maxOutputTokens", request.maxTokens());
+        }
+        if (request.temperature() != null) {
+            generation.put("temperature", request.temperature());
+        }
+        if (!stopSequences.isEmpty()) {
+            ArrayNode stops = generation.putArray("stopSequences");
+            stopSequences.forEach(stops::add);
+        }
+        if (!generation.isEmpty()) {
+            body.set("generationConfig", generation);
+        }
+        return body;
+    }
+
+    @Override
+    public StreamParser streamParser(AdapterWire.GenerateRequest request, StreamParser.Sink sink, int maxBytes) {
+        return new VertexStreamParser(json, VertexAiProvider::finishReason, request.model().identifier(), sink,
+                maxBytes);
+    }
+
+    @Override
+    public AdapterWire.GenerateResponse answer(JsonNode body, AdapterWire.GenerateRequest request)
+            throws UnexpectedAnswerException {
+        JsonNode candidates = body.path("candidates");
+        JsonNode usage = body.path("usageMetadata");
+        AdapterWire.Usage tokens = usage.isObject() ? new AdapterWire.Usage(usage.path("promptTokenCount").asInt(),
+                usage.path("candidatesTokenCount").asInt()) : null;
+        if (!candidates.isArray() || candidates.isEmpty()) {
+            if (body.path("promptFeedback").path("blockReason").isTextual()) {
+                // the prompt itself was blocked: no candidate at all
+                return new AdapterWire.GenerateResponse("", "content_filter", request.model().identifier(), tokens);
+            }
+            throw new UnexpectedAnswerException("without candidates");
+        }
+        JsonNode candidate = candidates.get(0);
+        StringBuilder text = new StringBuilder();
+        for (JsonNode part : candidate.path("content").path("parts")) {
+            if (!part.path("thought").asBoolean(false)) {
+                text.append(part.path("text").asText(""));
+            }
+        }
+        return new AdapterWire.GenerateResponse(text.toString(),
+                finishReason(candidate.path("finishReason").asText(null)), request.model().identifier(), tokens);
+    }
+
+    /**
+     * OpenAI's words for Vertex's: {@code STOP} → stop, {@code MAX_TOKENS} → length, the safety and
+     * policy stops → content_filter; any other in lower case.
+     */
+    static String finishReason(String reason) {
+        if (reason == null) {
+            return null;
+        }
+        return switch (reason) {
+            case "STOP" -> "stop";
+            case "MAX_TOKENS" -> "length";
+            case "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY" -> "content_filter";
+            default -> reason.toLowerCase(Locale.ROOT);
+        };
+    }
+
+    /**
+     * Google's {@code {"error":{"code":404,"message":"…","status":"NOT_FOUND"}}} (also inside a
+     * one-element array) becomes {@code NOT_FOUND: …}.
+     */
+    @Override
+    public String errorReason(ModelHttpResponse response) {
+        JsonNode root = ErrorBodies.json(json, response.body());
+        if (root != null && root.isArray() && root.size() > 0) {
+            root = root.get(0);
+        }
+        String reason = root == null ? null : googleReason(root);
+        if (reason != null) {
+            return reason;
+        }
+        String other = ErrorBodies.openAiReason(root);
+        return other != null ? other : ErrorBodies.raw(response.body());
+    }
+
+    /** {@code status: message} of Google's error object, or null when the body has none. */
+    static String googleReason(JsonNode root) {
+        JsonNode error = root.path("error");
+        if (!error.isObject() || !error.path("message").isTextual()) {
+            return null;
+        }
+        String status = error.path("status").asText("");
+        return (status.isEmpty() ? "" : status + ": ") + error.get("message").asText();
+    }
+}
