@@ -17,6 +17,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 /**
@@ -60,6 +61,23 @@ class OwnModelTest {
                         com.github.tomakehurst.wiremock.client.WireMock.equalTo("http://127.0.0.1:9/v1")))
                 .withRequestBody(matchingJsonPath("$.prompt",
                         com.github.tomakehurst.wiremock.client.WireMock.containing("[PREFIX]def f():"))));
+    }
+
+    @Test
+    void chatWithoutModelMetadataUsesTheGatewaysOwnModel() {
+        // a vendored or unassigned duo_chat: the instance sends the conversation with no model_metadata
+        FakeStreamingAdapter.Script script = FakeStreamingAdapter.script("vendor-codestral")
+                .delta("Hello").done("stop");
+        given().contentType(ContentType.JSON)
+                .header("Authorization", "Bearer " + TestTokens.valid(List.of("duo_chat")))
+                .header("X-Gitlab-Authentication-Type", "oidc")
+                .header("X-Gitlab-Realm", "self-managed")
+                .header("X-Gitlab-Instance-Id", TestTokens.INSTANCE_ID)
+                .body(Map.of("messages", List.of(Map.of("role", "user", "content", "What is a closure?"))))
+                .post("/v2/chat/agent").then().statusCode(200)
+                .body(containsString("\"text\":\"Hello\""));
+        org.assertj.core.api.Assertions.assertThat(script.requestBody)
+                .contains("\"endpoint\":\"http://127.0.0.1:9/v1\"").contains("What is a closure?");
     }
 
     @Test

@@ -72,7 +72,11 @@ public class ChatService {
         }
     }
 
-    /** A user-bound token's conversation goes to this gateway's own model; the instance's to the model it names. */
+    /**
+     * A user-bound token's conversation goes to this gateway's own model; the instance's to the model
+     * it names, or, when it names none (a vendored or unassigned feature sent to a cloud gateway), to
+     * this gateway's own model as for code suggestions.
+     */
     private AdapterWire.GenerateRequest prepare(ChatAgentWire.Request request, Caller caller) {
         if (request == null || request.messages() == null || request.messages().isEmpty()) {
             throw GatewayException.invalid("messages", "at least one message is required");
@@ -82,10 +86,13 @@ public class ChatService {
                 "model_metadata.endpoint, model_metadata.api_key and model_metadata.identifier",
                 named == null ? null : named.endpoint(), named == null ? null : named.apiKey(),
                 named == null ? null : named.identifier());
-        ChatAgentWire.ModelMetadata model = imposed.map(own -> new ChatAgentWire.ModelMetadata("litellm", own.family(),
-                own.endpoint(), own.apiKey().orElse(null), own.identifier())).orElse(named);
+        Optional<GatewayConfig.OwnModel> own = imposed.isPresent() ? imposed
+                : named == null ? config.ownModel() : Optional.empty();
+        ChatAgentWire.ModelMetadata model = own.map(m -> new ChatAgentWire.ModelMetadata("litellm", m.family(),
+                m.endpoint(), m.apiKey().orElse(null), m.identifier())).orElse(named);
         if (model == null) {
-            throw GatewayException.invalid("model_metadata", "field required for self-hosted models");
+            throw GatewayException.invalid("model_metadata", "field required for self-hosted models (this gateway has"
+                    + " no model of its own for requests without one: enclave.gateway.own-model)");
         }
         ModelFamily family = model.name() == null ? null : ModelFamily.fromWireName(model.name()).orElse(null);
         if (family == null) {
