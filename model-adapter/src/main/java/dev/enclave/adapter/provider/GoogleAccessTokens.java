@@ -154,7 +154,7 @@ public class GoogleAccessTokens {
             String reason = body != null && body.path("error").isTextual()
                     ? body.get("error").asText() + (body.path("error_description").isTextual()
                             ? ": " + body.get("error_description").asText() : "")
-                    : body != null && body.path("error").isObject()
+                    : body != null && VertexAiProvider.googleReason(body) != null
                             ? VertexAiProvider.googleReason(body) : ErrorBodies.raw(response.body());
             LOG.infof("Token endpoint %s refused service account %s: %d %s", url, account.clientEmail(),
                     response.status(), reason);
