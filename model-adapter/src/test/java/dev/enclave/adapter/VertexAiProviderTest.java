@@ -254,6 +254,19 @@ class VertexAiProviderTest {
     }
 
     @Test
+    void aTokenTheModelServerRefusesWith401IsDroppedAndTheNextCallExchangesAnew() {
+        String key = freshKey();
+        call("/v1/chat/completions", chat(key)).then().statusCode(200);
+        vertex.revokeTokens();
+
+        call("/v1/chat/completions", chat(key)).then().statusCode(502).body("model_status", equalTo(401))
+                .body("message", containsString("UNAUTHENTICATED: Request had invalid authentication credentials."));
+        call("/v1/chat/completions", chat(key)).then().statusCode(200);
+
+        assertThat(tokenRequests()).hasSize(2);
+    }
+
+    @Test
     void concurrentCallsShareOneExchange() throws Exception {
         String key = freshKey();
         vertex.setLatencyMs(300);

@@ -15,7 +15,6 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Google Cloud Vertex AI's Gemini API,
@@ -61,13 +60,14 @@ final class VertexApi extends ProviderApi {
     static final String ANTHROPIC_VERSION = "vertex-2023-10-16";
 
     /** Issued access token -> when it expires. */
-    private final Map<String, Instant> tokens = new ConcurrentHashMap<>();
+    private final Map<String, Instant> tokens;
     /** Claude on Vertex AI answers Anthropic's Messages API bodies. */
     private final AnthropicApi anthropic;
 
     VertexApi(SimulatorState state) {
         super(state);
         this.anthropic = new AnthropicApi(state);
+        this.tokens = state.accessTokens;
     }
 
     @Override

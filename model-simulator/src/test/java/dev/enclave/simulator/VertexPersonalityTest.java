@@ -134,6 +134,11 @@ class VertexPersonalityTest {
         assertThat(forged.statusCode()).isEqualTo(401);
         assertThat(json(forged.body()).at("/error/message").asText()).startsWith("Request had invalid authentication credentials.");
 
+        String revoked = token();
+        assertThat(generate(revoked, modelUrl(PROJECT, MODEL, "generateContent"), CHAT).statusCode()).isEqualTo(200);
+        sim.revokeTokens();
+        assertThat(generate(revoked, modelUrl(PROJECT, MODEL, "generateContent"), CHAT).statusCode()).isEqualTo(401);
+
         sim.setTokenLifetimeSeconds(1);
         String shortLived = token();
         assertThat(generate(shortLived, modelUrl(PROJECT, MODEL, "generateContent"), CHAT).statusCode()).isEqualTo(200);

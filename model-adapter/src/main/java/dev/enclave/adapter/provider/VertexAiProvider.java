@@ -149,6 +149,14 @@ public class VertexAiProvider implements ModelProvider {
         });
     }
 
+    /** A 401 means Google no longer takes the cached token (revoked, or the key deleted): the next call gets a new one. */
+    @Override
+    public void refused(AdapterWire.GenerateRequest request, int status) {
+        if (status == 401) {
+            tokens.forget(GoogleServiceAccount.parse(json, request.model().apiKey()));
+        }
+    }
+
     /**
      * Gemini's request: the system prompt as {@code systemInstruction}, user and assistant turns as
      * {@code contents} with roles {@code user} and {@code model}, a raw prompt as one user turn.
