@@ -51,6 +51,7 @@ import static org.hamcrest.Matchers.not;
 class VertexAiProviderTest {
 
     private static final String MODEL = "gemini-1.5-pro-002";
+    private static final String CLAUDE = "claude-3-5-sonnet-v2@20241022";
     private static final String PROJECT = "enclave-vertex-test";
     private static final String LOCATION = "us-central1";
     private static final ServiceAccountKeys ACCOUNT =
@@ -82,7 +83,7 @@ class VertexAiProviderTest {
     static void start() {
         vertex = ModelSimulator.start(SimulatorConfig.builder().host("127.0.0.1").port(0)
                 .personality(Personality.VERTEX_AI).apiKey(ACCOUNT.keyFile("https://oauth2.googleapis.com/token", "0"))
-                .models(List.of(MODEL)).build());
+                .models(List.of(MODEL, CLAUDE)).build());
     }
 
     @AfterAll
@@ -253,6 +254,19 @@ class VertexAiProviderTest {
     }
 
     @Test
+    void aTokenTheModelServerRefusesWith401IsDroppedAndTheNextCallExchangesAnew() {
+        String key = freshKey();
+        call("/v1/chat/completions", chat(key)).then().statusCode(200);
+        vertex.revokeTokens();
+
+        call("/v1/chat/completions", chat(key)).then().statusCode(502).body("model_status", equalTo(401))
+                .body("message", containsString("UNAUTHENTICATED: Request had invalid authentication credentials."));
+        call("/v1/chat/completions", chat(key)).then().statusCode(200);
+
+        assertThat(tokenRequests()).hasSize(2);
+    }
+
+    @Test
     void concurrentCallsShareOneExchange() throws Exception {
         String key = freshKey();
         vertex.setLatencyMs(300);
@@ -339,6 +353,63 @@ class VertexAiProviderTest {
                 .then().statusCode(422)
                 .body("message", containsString("model.endpoint for vertex_ai must name the project and location, "
                         + "as in https://<location>-aiplatform.googleapis.com/v1/projects/<project>/locations/<location>"));
+    }
+
+    private static Map<String, Object> claudeChat(String apiKey, boolean stream) {
+        Map<String, Object> body = new HashMap<>(chat(apiKey));
+        body.put("model", model(endpoint(), CLAUDE, apiKey));
+        body.put("stream", stream);
+        return body;
+    }
+
+    @Test
+    void claudeOnVertexIsAnthropicsMessagesBodyPostedToRawPredict() {
+        String key = freshKey();
+        String whole = call("/v1/chat/completions", claudeChat(key, false)).then().statusCode(200)
+                .body("model", equalTo(CLAUDE))
+                .body("usage.prompt_tokens", equalTo(11))
+                .extract().path("text");
+
+        RecordedRequest sent = vertex.recordedRequests().get(1);
+        assertThat(sent.path()).isEqualTo("/v1/projects/" + PROJECT + "/locations/" + LOCATION
+                + "/publishers/anthropic/models/claude-3-5-sonnet-v2%4020241022:rawPredict");
+        assertThat(sent.header("Authorization")).startsWith("Bearer ya29.sim-");
+        assertThat(sent.header("anthropic-version")).isNull();
+        JsonNode body = sent.json();
+        assertThat(body.get("anthropic_version").asText()).isEqualTo("vertex-2023-10-16");
+        assertThat(body.has("model")).isFalse();
+        assertThat(body.get("system").asText()).isEqualTo("Be brief.");
+        assertThat(body.at("/messages/1/role").asText()).isEqualTo("assistant");
+        assertThat(body.at("/messages/2/content/0/text").asText()).isEqualTo("again");
+        assertThat(body.get("max_tokens").asInt()).isEqualTo(40);
+
+        Response streamed = call("/v1/chat/completions", claudeChat(key, true));
+        streamed.then().statusCode(200).contentType("application/x-ndjson");
+        StringBuilder text = new StringBuilder();
+        String[] lines = streamed.asString().split("\n");
+        for (int i = 0; i < lines.length - 1; i++) {
+            try {
+                text.append(JSON.readTree(lines[i]).get("text").asText());
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+        assertThat(text.toString()).isEqualTo(whole);
+        assertThat(lines[lines.length - 1]).contains("\"type\":\"done\"");
+        RecordedRequest streamCall = vertex.recordedRequests().get(vertex.recordedRequests().size() - 1);
+        assertThat(streamCall.path()).endsWith(":streamRawPredict");
+        assertThat(streamCall.json().get("stream").asBoolean()).isTrue();
+        assertThat(tokenRequests()).hasSize(1);
+    }
+
+    @Test
+    void onlyGoogleAndAnthropicModelsAreCalled() {
+        call("/v1/completions", Map.of("model", model(endpoint(), "meta/llama-3.1-405b-instruct-maas", freshKey()),
+                "prompt", "x"))
+                .then().statusCode(422)
+                .body("message", equalTo("vertex_ai calls Google's models (Gemini, publisher google) and Anthropic's "
+                        + "(Claude, publisher anthropic); publisher 'meta' is not supported"));
+        assertThat(vertex.recordedRequests()).isEmpty();
     }
 
     @Test

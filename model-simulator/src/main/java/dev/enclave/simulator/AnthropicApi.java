@@ -85,7 +85,14 @@ final class AnthropicApi extends ProviderApi {
             throw ApiException.badRequest("anthropic-version: header is required");
         }
         RequestFields fields = new RequestFields(Json.parseObject(body));
-        String model = fields.requiredString("model");
+        answer(exchange, fields, fields.requiredString("model"));
+    }
+
+    /**
+     * A Messages API body answered for {@code model}: the model named in the body here, in the path
+     * for Claude on Vertex AI ({@link VertexApi}'s {@code :rawPredict}).
+     */
+    void answer(HttpExchange exchange, RequestFields fields, String model) throws IOException, ApiException {
         Integer requestedMaxTokens = fields.optionalInt("max_tokens");
         if (requestedMaxTokens == null) {
             throw RequestFields.missing("max_tokens");

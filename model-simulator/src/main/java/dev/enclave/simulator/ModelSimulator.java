@@ -139,6 +139,11 @@ public final class ModelSimulator implements AutoCloseable {
         state.setTokenLifetimeSeconds(seconds);
     }
 
+    /** Vertex AI: Google revoking every access token issued so far; calls with them get 401 from now on. */
+    public void revokeTokens() {
+        state.accessTokens.clear();
+    }
+
     /** The last {@value RequestLog#CAPACITY} requests to the personality's API paths, oldest first. */
     public List<RecordedRequest> recordedRequests() {
         return state.requestLog.snapshot();

@@ -21,8 +21,9 @@ public enum Personality {
     BEDROCK("bedrock"),
     /**
      * Google Cloud Vertex AI's Gemini API
-     * ({@code /v1/projects/{p}/locations/{l}/publishers/google/models/{model}:generateContent}) with
-     * OAuth 2 access tokens, and the token endpoint that issues them for a service account's signed JWT.
+     * ({@code /v1/projects/{p}/locations/{l}/publishers/google/models/{model}:generateContent}) and
+     * Claude on Vertex ({@code …/publishers/anthropic/models/{model}:rawPredict}) with OAuth 2 access
+     * tokens, and the token endpoint that issues them for a service account's signed JWT.
      */
     VERTEX_AI("vertex_ai");
 

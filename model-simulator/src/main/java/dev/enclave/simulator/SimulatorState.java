@@ -1,6 +1,9 @@
 package dev.enclave.simulator;
 
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Everything the request handlers share: fixed configuration plus the knobs tests turn at run time. */
 final class SimulatorState {
@@ -12,6 +15,8 @@ final class SimulatorState {
     final FaultPlan faults = new FaultPlan();
     final RequestLog requestLog = new RequestLog();
     final StreamCounters streams = new StreamCounters();
+    /** Vertex AI: the access tokens issued and when each expires. */
+    final Map<String, Instant> accessTokens = new ConcurrentHashMap<>();
     private volatile long latencyMs;
     private volatile long tokenDelayMs;
     private volatile long tokenLifetimeSeconds = DEFAULT_TOKEN_LIFETIME_SECONDS;

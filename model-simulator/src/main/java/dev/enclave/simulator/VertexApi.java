@@ -15,14 +15,15 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Google Cloud Vertex AI's Gemini API,
  * {@code POST /v1/projects/{project}/locations/{location}/publishers/google/models/{model}:generateContent}
  * (and {@code :streamGenerateContent}, with {@code ?alt=sse} as server-sent events), called with an
  * OAuth 2 access token; and Google's OAuth 2 token endpoint, {@code POST /token}, which exchanges a
- * service account's signed JWT assertion for such a token. With a key configured (the service
+ * service account's signed JWT assertion for such a token. Claude on Vertex AI is
+ * {@code …/publishers/anthropic/models/{model}:rawPredict} (and {@code :streamRawPredict}), answered
+ * by the {@link AnthropicApi} personality's code. With a key configured (the service
  * account's JSON key file) the assertion's RS256 signature is checked with the account's public key,
  * and so are its issuer, audience, scope and lifetime; the model routes then take only tokens this
  * simulator issued and that have not expired. Errors are Google's {@code {"error":{code, message, status}}}.
@@ -55,11 +56,18 @@ final class VertexApi extends ProviderApi {
             + "See https://developers.google.com/identity/sign-in/web/devconsole-project.";
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /** What Claude on Vertex AI requires in its body instead of the {@code anthropic-version} header. */
+    static final String ANTHROPIC_VERSION = "vertex-2023-10-16";
+
     /** Issued access token -> when it expires. */
-    private final Map<String, Instant> tokens = new ConcurrentHashMap<>();
+    private final Map<String, Instant> tokens;
+    /** Claude on Vertex AI answers Anthropic's Messages API bodies. */
+    private final AnthropicApi anthropic;
 
     VertexApi(SimulatorState state) {
         super(state);
+        this.anthropic = new AnthropicApi(state);
+        this.tokens = state.accessTokens;
     }
 
     @Override
@@ -258,7 +266,8 @@ final class VertexApi extends ProviderApi {
         int colon = modelAndMethod.lastIndexOf(':');
         String method = colon < 0 ? "" : modelAndMethod.substring(colon + 1);
         String model = colon < 0 ? modelAndMethod : modelAndMethod.substring(0, colon);
-        if (!method.equals("generateContent") && !method.equals("streamGenerateContent")) {
+        boolean claude = method.equals("rawPredict") || method.equals("streamRawPredict");
+        if (!claude && !method.equals("generateContent") && !method.equals("streamGenerateContent")) {
             throw ApiException.of(404, null, "The requested URL was not found on this server.");
         }
         String project = Route.param(exchange, "project");
@@ -274,6 +283,10 @@ final class VertexApi extends ProviderApi {
             }
         }
         state.faults.inject();
+        if (claude) {
+            claude(exchange, body, project, location, publisher, model, method);
+            return;
+        }
         Answer answer = answer(body, model);
         if (!publisher.equals("google") || !state.models.contains(model)) {
             throw ApiException.of(404, null, "Publisher Model `projects/" + project + "/locations/" + location
@@ -288,6 +301,31 @@ final class VertexApi extends ProviderApi {
         String query = exchange.getRequestURI().getRawQuery();
         boolean sse = query != null && List.of(query.split("&")).contains("alt=sse");
         stream(exchange, answer, sse);
+    }
+
+    /**
+     * Claude on Vertex AI: {@code publishers/anthropic/models/{model}:rawPredict} (and
+     * {@code :streamRawPredict}) take Anthropic's Messages body without {@code model} and with
+     * {@code "anthropic_version": "vertex-2023-10-16"}, and answer as Anthropic does (streamed:
+     * Anthropic's SSE events); errors keep Google's shape.
+     */
+    private void claude(HttpExchange exchange, String body, String project, String location, String publisher,
+                        String model, String method) throws IOException, ApiException {
+        RequestFields fields = new RequestFields(Json.parseObject(body));
+        JsonNode version = fields.get("anthropic_version");
+        if (version == null || !ANTHROPIC_VERSION.equals(version.asText())) {
+            throw ApiException.badRequest("anthropic_version: Input should be '" + ANTHROPIC_VERSION + "'");
+        }
+        if (!publisher.equals("anthropic") || !state.models.contains(model)) {
+            throw ApiException.of(404, null, "Publisher Model `projects/" + project + "/locations/" + location
+                    + "/publishers/" + publisher + "/models/" + model + "` not found.");
+        }
+        boolean stream = fields.optionalBoolean("stream", false);
+        if (stream != method.equals("streamRawPredict")) {
+            throw ApiException.badRequest(method.equals("streamRawPredict")
+                    ? "stream: streamRawPredict needs \"stream\": true" : "stream: rawPredict does not stream");
+        }
+        anthropic.answer(exchange, fields, model);
     }
 
     private static ObjectNode chunk(Answer answer, String text, String finishReason) {

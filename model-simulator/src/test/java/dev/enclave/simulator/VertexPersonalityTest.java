@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 class VertexPersonalityTest {
 
     private static final String MODEL = "gemini-1.5-pro-002";
+    private static final String CLAUDE = "claude-3-5-sonnet-v2@20241022";
     private static final String PROJECT = "enclave-test";
     private static final String SCOPE = "https://www.googleapis.com/auth/cloud-platform";
     private static final String CHAT = "{\"systemInstruction\":{\"parts\":[{\"text\":\"Be brief.\"}]},"
@@ -34,7 +35,7 @@ class VertexPersonalityTest {
     static void start() {
         // the key file's token_uri is not known before the port is: the simulator checks aud against its own URL
         sim = ModelSimulator.start(SimulatorConfig.builder().port(0).personality(Personality.VERTEX_AI)
-                .apiKey(ACCOUNT.keyFile("http://127.0.0.1/token")).models(List.of(MODEL)).build());
+                .apiKey(ACCOUNT.keyFile("http://127.0.0.1/token")).models(List.of(MODEL, CLAUDE)).build());
     }
 
     @AfterEach
@@ -132,6 +133,11 @@ class VertexPersonalityTest {
         HttpResponse<String> forged = generate("ya29.made-up", modelUrl(PROJECT, MODEL, "generateContent"), CHAT);
         assertThat(forged.statusCode()).isEqualTo(401);
         assertThat(json(forged.body()).at("/error/message").asText()).startsWith("Request had invalid authentication credentials.");
+
+        String revoked = token();
+        assertThat(generate(revoked, modelUrl(PROJECT, MODEL, "generateContent"), CHAT).statusCode()).isEqualTo(200);
+        sim.revokeTokens();
+        assertThat(generate(revoked, modelUrl(PROJECT, MODEL, "generateContent"), CHAT).statusCode()).isEqualTo(401);
 
         sim.setTokenLifetimeSeconds(1);
         String shortLived = token();
@@ -232,6 +238,39 @@ class VertexPersonalityTest {
         String[] events = streamed.body().split("\r\n\r\n");
         assertThat(events).hasSize(2);
         assertThat(json(events[1].substring(6)).at("/error/status").asText()).isEqualTo("UNAVAILABLE");
+    }
+
+    private static String claudeUrl(String method) {
+        return sim.baseUrl() + "/v1/projects/" + PROJECT + "/locations/us-east5/publishers/anthropic/models/"
+                + CLAUDE.replace("@", "%40") + ":" + method;
+    }
+
+    @Test
+    void claudeOnVertexTakesAnthropicsBodyWithTheVertexVersionAndAnswersAsAnthropic() throws Exception {
+        String token = token();
+        String body = "{\"anthropic_version\":\"vertex-2023-10-16\",\"max_tokens\":5,\"system\":\"Be brief.\","
+                + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Say hi\"}]}]}";
+
+        HttpResponse<String> answer = generate(token, claudeUrl("rawPredict"), body);
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        JsonNode message = json(answer.body());
+        assertThat(message.get("type").asText()).isEqualTo("message");
+        assertThat(message.get("model").asText()).isEqualTo(CLAUDE);
+        assertThat(message.at("/content/0/type").asText()).isEqualTo("text");
+        assertThat(message.at("/usage/input_tokens").asInt()).isEqualTo(7);
+
+        HttpResponse<String> streamed = generate(token, claudeUrl("streamRawPredict"),
+                body.replace("{\"anthropic_version\"", "{\"stream\":true,\"anthropic_version\""));
+        assertThat(streamed.statusCode()).isEqualTo(200);
+        assertThat(streamed.body()).startsWith("event: message_start\n").contains("event: message_stop\n");
+
+        HttpResponse<String> withoutVersion = generate(token, claudeUrl("rawPredict"),
+                body.replace("\"anthropic_version\":\"vertex-2023-10-16\",", ""));
+        assertThat(withoutVersion.statusCode()).isEqualTo(400);
+        assertThat(json(withoutVersion.body()).at("/error/message").asText())
+                .isEqualTo("anthropic_version: Input should be 'vertex-2023-10-16'");
+        assertThat(generate("ya29.made-up", claudeUrl("rawPredict"), body).statusCode()).isEqualTo(401);
     }
 
     @Test

@@ -54,9 +54,27 @@ public class AnthropicProvider implements ModelProvider {
     }
 
     private ProviderCall call(AdapterWire.GenerateRequest request, ModelEndpoint endpoint, boolean stream) {
-        ChatTurns chat = ChatTurns.of(request, name());
         ObjectNode body = json.createObjectNode();
         body.put("model", request.model().identifier());
+        body.setAll(messagesBody(request, name(), stream));
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", "application/json");
+        headers.put("Accept", stream ? "text/event-stream" : "application/json");
+        headers.put("anthropic-version", API_VERSION);
+        if (request.model().apiKey() != null && !request.model().apiKey().isEmpty()) {
+            headers.put("x-api-key", request.model().apiKey());
+        }
+        return new ProviderCall(endpoint.basePathWithout("/v1") + "/v1/messages", headers,
+                body.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The Messages body without {@code model}: {@code max_tokens}, {@code system}, {@code messages},
+     * {@code temperature}, {@code stream}. Claude on Vertex AI takes the same, naming the model in its path.
+     */
+    ObjectNode messagesBody(AdapterWire.GenerateRequest request, String provider, boolean stream) {
+        ChatTurns chat = ChatTurns.of(request, provider);
+        ObjectNode body = json.createObjectNode();
         body.put("max_tokens", request.maxTokens() != null ? request.maxTokens() : DEFAULT_MAX_TOKENS);
         if (!chat.system().isEmpty()) {
             body.put("system", String.join("\n\n", chat.system()));
@@ -74,15 +92,7 @@ public class AnthropicProvider implements ModelProvider {
         if (stream) {
             body.put("stream", true);
         }
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Content-Type", "application/json");
-        headers.put("Accept", stream ? "text/event-stream" : "application/json");
-        headers.put("anthropic-version", API_VERSION);
-        if (request.model().apiKey() != null && !request.model().apiKey().isEmpty()) {
-            headers.put("x-api-key", request.model().apiKey());
-        }
-        return new ProviderCall(endpoint.basePathWithout("/v1") + "/v1/messages", headers,
-                body.toString().getBytes(StandardCharsets.UTF_8));
+        return body;
     }
 
     @Override

@@ -33,7 +33,8 @@ import java.util.concurrent.ConcurrentMap;
  *
  * <p>Tokens are cached per key file (by its SHA-256) until {@code enclave.adapter.vertex.token-refresh-margin}
  * before they expire. Concurrent calls that need a new token share one exchange; a failed exchange
- * is not cached, so the next call tries again. Neither the key nor a token is ever logged or put in
+ * is not cached, so the next call tries again, and a token the model server refuses with 401 is
+ * dropped ({@link #forget}). Neither the key nor a token is ever logged or put in
  * a message.
  */
 @ApplicationScoped
@@ -86,6 +87,14 @@ public class GoogleAccessTokens {
                     .ifNoItem().after(wait).failWith(() -> timeout(account, deadline))
                     .map(Token::value);
         });
+    }
+
+    /**
+     * Drops the account's cached token (an exchange in flight is left to finish for its callers), so
+     * the next call exchanges anew.
+     */
+    public void forget(GoogleServiceAccount account) {
+        tokens.computeIfPresent(account.fingerprint(), (key, current) -> current.isDone() ? null : current);
     }
 
     /** In flight, or done with a token that is not due for refresh yet (a failed exchange is never reused). */
@@ -154,7 +163,7 @@ public class GoogleAccessTokens {
             String reason = body != null && body.path("error").isTextual()
                     ? body.get("error").asText() + (body.path("error_description").isTextual()
                             ? ": " + body.get("error_description").asText() : "")
-                    : body != null && body.path("error").isObject()
+                    : body != null && VertexAiProvider.googleReason(body) != null
                             ? VertexAiProvider.googleReason(body) : ErrorBodies.raw(response.body());
             LOG.infof("Token endpoint %s refused service account %s: %d %s", url, account.clientEmail(),
                     response.status(), reason);

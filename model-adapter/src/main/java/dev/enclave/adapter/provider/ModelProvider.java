@@ -50,6 +50,13 @@ public interface ModelProvider {
     }
 
     /**
+     * The model server answered the call with an error status: a provider whose credentials came
+     * from {@link #authorize} forgets them when the server no longer takes them. By default nothing.
+     */
+    default void refused(AdapterWire.GenerateRequest request, int status) {
+    }
+
+    /**
      * A parser for the body of a 2xx answer to {@link #streamCall}.
      *
      * @param maxBytes the longest line or frame accepted, so a stream cannot fill memory

@@ -21,13 +21,15 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Google Cloud Vertex AI's Gemini API:
- * {@code POST {endpoint}/publishers/google/models/{model}:generateContent} (streamed:
- * {@code :streamGenerateContent?alt=sse}), where the endpoint is the regional base URL with the
- * project and location, {@code https://{location}-aiplatform.googleapis.com/v1/projects/{project}/locations/{location}}.
- * The model's {@code api_key} is the service account's JSON key file; each call carries an OAuth 2
- * access token bought with it ({@link GoogleAccessTokens}). Body:
+ * Google Cloud Vertex AI, where the endpoint is the regional base URL with the project and location,
+ * {@code https://{location}-aiplatform.googleapis.com/v1/projects/{project}/locations/{location}}.
+ * Gemini (publisher {@code google}): {@code POST {endpoint}/publishers/google/models/{model}:generateContent}
+ * (streamed: {@code :streamGenerateContent?alt=sse}) with
  * {@code {contents:[{role, parts:[{text}]}], systemInstruction:{parts:[{text}]}, generationConfig:{maxOutputTokens, temperature, stopSequences}}}.
+ * Claude (publisher {@code anthropic}): {@code POST {endpoint}/publishers/anthropic/models/{model}:rawPredict}
+ * (streamed: {@code :streamRawPredict}) with Anthropic's Messages body, {@code anthropic_version: vertex-2023-10-16}
+ * and no {@code model}, answered as Anthropic answers. The model's {@code api_key} is the service
+ * account's JSON key file; each call carries an OAuth 2 access token bought with it ({@link GoogleAccessTokens}).
  */
 @ApplicationScoped
 public class VertexAiProvider implements ModelProvider {
@@ -36,15 +38,20 @@ public class VertexAiProvider implements ModelProvider {
     private static final Pattern BASE_PATH = Pattern.compile("(/[^/]+)*/projects/[^/]+/locations/[^/]+");
     private static final String ENDPOINT_FORM = "https://<location>-aiplatform.googleapis.com/v1/projects/<project>"
             + "/locations/<location>";
-    /** The model's publisher when the identifier names none. */
+    /** The model's publisher when the identifier names none (and does not start with {@code claude}). */
     private static final String GOOGLE = "google";
+    private static final String ANTHROPIC = "anthropic";
+    /** What Claude on Vertex AI takes in the body instead of Anthropic's {@code anthropic-version} header. */
+    static final String ANTHROPIC_VERSION = "vertex-2023-10-16";
 
     private final ObjectMapper json;
     private final GoogleAccessTokens tokens;
+    private final AnthropicProvider anthropic;
 
-    public VertexAiProvider(ObjectMapper json, GoogleAccessTokens tokens) {
+    public VertexAiProvider(ObjectMapper json, GoogleAccessTokens tokens, AnthropicProvider anthropic) {
         this.json = json;
         this.tokens = tokens;
+        this.anthropic = anthropic;
     }
 
     @Override
@@ -68,9 +75,15 @@ public class VertexAiProvider implements ModelProvider {
     }
 
     /**
-     * A model identifier: {@code gemini-1.5-pro-002} (Google's), or {@code <publisher>/<model>}.
+     * A model identifier: {@code gemini-1.5-pro-002} (Google's), {@code claude-3-5-sonnet-v2@20241022}
+     * (Anthropic's), or {@code <publisher>/<model>}.
      */
     record Model(String publisher, String id) {
+
+        boolean claude() {
+            return ANTHROPIC.equals(publisher);
+        }
+
 
         static Model of(String identifier) {
             String id = identifier.strip();
@@ -78,14 +91,16 @@ public class VertexAiProvider implements ModelProvider {
                 id = id.substring("publishers/".length()).replaceFirst("/models/", "/");
             }
             int slash = id.indexOf('/');
-            Model model = slash < 0 ? new Model(GOOGLE, id) : new Model(id.substring(0, slash), id.substring(slash + 1));
+            Model model = slash >= 0 ? new Model(id.substring(0, slash), id.substring(slash + 1))
+                    : new Model(id.startsWith("claude") ? ANTHROPIC : GOOGLE, id);
             if (model.publisher.isEmpty() || model.id.isEmpty() || model.id.contains("/")) {
                 throw ProviderCall.invalid("model.identifier '" + identifier + "' is not a Vertex AI model: use "
                         + "the model id (gemini-1.5-pro-002) or <publisher>/<model>");
             }
-            if (!GOOGLE.equals(model.publisher)) {
-                throw ProviderCall.invalid("vertex_ai calls Google's models (Gemini, publisher google); "
-                        + "publisher '" + model.publisher + "' is not supported");
+            if (!GOOGLE.equals(model.publisher) && !ANTHROPIC.equals(model.publisher)) {
+                throw ProviderCall.invalid("vertex_ai calls Google's models (Gemini, publisher google) and "
+                        + "Anthropic's (Claude, publisher anthropic); publisher '" + model.publisher
+                        + "' is not supported");
             }
             return model;
         }
@@ -93,26 +108,34 @@ public class VertexAiProvider implements ModelProvider {
 
     @Override
     public ProviderCall call(AdapterWire.GenerateRequest request, ModelEndpoint endpoint) {
-        return call(request, endpoint, ":generateContent", "application/json");
+        return call(request, endpoint, false);
     }
 
     @Override
     public ProviderCall streamCall(AdapterWire.GenerateRequest request, ModelEndpoint endpoint) {
-        return call(request, endpoint, ":streamGenerateContent?alt=sse", "text/event-stream");
+        return call(request, endpoint, true);
     }
 
-    private ProviderCall call(AdapterWire.GenerateRequest request, ModelEndpoint endpoint, String method,
-                              String accept) {
+    private ProviderCall call(AdapterWire.GenerateRequest request, ModelEndpoint endpoint, boolean stream) {
         // checked before anything is sent, so a malformed key file is the caller's 422
         GoogleServiceAccount.parse(json, request.model().apiKey());
         Model model = Model.of(request.model().identifier());
+        String method;
+        ObjectNode body;
+        if (model.claude()) {
+            method = stream ? ":streamRawPredict" : ":rawPredict";
+            body = json.createObjectNode().put("anthropic_version", ANTHROPIC_VERSION);
+            body.setAll(anthropic.messagesBody(request, NAME, stream));
+        } else {
+            method = stream ? ":streamGenerateContent?alt=sse" : ":generateContent";
+            body = geminiBody(request, List.of());
+        }
         String path = endpoint.basePath() + "/publishers/" + ModelEndpoint.pathSegment(model.publisher())
                 + "/models/" + ModelEndpoint.pathSegment(model.id()) + method;
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "application/json");
-        headers.put("Accept", accept);
-        byte[] body = geminiBody(request, List.of()).toString().getBytes(StandardCharsets.UTF_8);
-        return new ProviderCall(path, headers, body);
+        headers.put("Accept", stream ? "text/event-stream" : "application/json");
+        return new ProviderCall(path, headers, body.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** Adds {@code Authorization: Bearer <access token>}, exchanged for the key file (or cached). */
@@ -124,6 +147,14 @@ public class VertexAiProvider implements ModelProvider {
             headers.put("Authorization", "Bearer " + token);
             return new ProviderCall(call.pathAndQuery(), headers, call.body());
         });
+    }
+
+    /** A 401 means Google no longer takes the cached token (revoked, or the key deleted): the next call gets a new one. */
+    @Override
+    public void refused(AdapterWire.GenerateRequest request, int status) {
+        if (status == 401) {
+            tokens.forget(GoogleServiceAccount.parse(json, request.model().apiKey()));
+        }
     }
 
     /**
@@ -164,6 +195,9 @@ public class VertexAiProvider implements ModelProvider {
 
     @Override
     public StreamParser streamParser(AdapterWire.GenerateRequest request, StreamParser.Sink sink, int maxBytes) {
+        if (Model.of(request.model().identifier()).claude()) {
+            return anthropic.streamParser(request, sink, maxBytes);
+        }
         return new VertexStreamParser(json, VertexAiProvider::finishReason, request.model().identifier(), sink,
                 maxBytes);
     }
@@ -171,6 +205,9 @@ public class VertexAiProvider implements ModelProvider {
     @Override
     public AdapterWire.GenerateResponse answer(JsonNode body, AdapterWire.GenerateRequest request)
             throws UnexpectedAnswerException {
+        if (Model.of(request.model().identifier()).claude()) {
+            return anthropic.answer(body, request);
+        }
         JsonNode candidates = body.path("candidates");
         JsonNode usage = body.path("usageMetadata");
         AdapterWire.Usage tokens = usage.isObject() ? new AdapterWire.Usage(usage.path("promptTokenCount").asInt(),
@@ -223,14 +260,15 @@ public class VertexAiProvider implements ModelProvider {
         if (reason != null) {
             return reason;
         }
-        String other = ErrorBodies.openAiReason(root);
-        return other != null ? other : ErrorBodies.raw(response.body());
+        // Claude on Vertex AI refuses a body in Anthropic's words
+        return anthropic.errorReason(response);
     }
 
     /** {@code status: message} of Google's error object, or null when the body has none. */
     static String googleReason(JsonNode root) {
         JsonNode error = root.path("error");
-        if (!error.isObject() || !error.path("message").isTextual()) {
+        if (!error.isObject() || !error.path("message").isTextual()
+                || !(error.path("status").isTextual() || error.path("code").isNumber())) {
             return null;
         }
         String status = error.path("status").asText("");

@@ -191,6 +191,7 @@ public class ModelCallService {
     /** An error status, with the reason read from the provider's error shape. */
     private <T> T refused(Prepared call, AdapterWire.GenerateRequest request, ModelHttpResponse response) {
         String reason = withoutSecrets(call.provider().errorReason(response), request.model().apiKey());
+        call.provider().refused(request, response.status());
         LOG.infof("Model server %s answered %d: %s", call.url(), response.status(), reason);
         throw new ModelCallException(ModelCallException.Kind.MODEL_SERVER_ERROR, response.status(),
                 "model server at " + call.url() + " answered " + response.status() + ": " + reason);
