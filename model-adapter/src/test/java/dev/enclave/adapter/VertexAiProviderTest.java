@@ -124,7 +124,7 @@ class VertexAiProviderTest {
         return Map.of("model", model(endpoint(), MODEL, apiKey), "messages", List.of(
                 Map.of("role", "system", "content", "Be brief."), Map.of("role", "user", "content", "Say hi"),
                 Map.of("role", "assistant", "content", "hi"), Map.of("role", "user", "content", "again")),
-                "max_tokens", 40, "temperature", 0.3);
+                "max_tokens", 40, "temperature", 0.3, "stop", List.of("\n\n", "<|end|>"));
     }
 
     private static Response call(String path, Map<String, Object> body) {
@@ -185,6 +185,7 @@ class VertexAiProviderTest {
         assertThat(body.at("/contents/2/parts/0/text").asText()).isEqualTo("again");
         assertThat(body.at("/generationConfig/maxOutputTokens").asInt()).isEqualTo(40);
         assertThat(body.at("/generationConfig/temperature").asDouble()).isEqualTo(0.3);
+        assertThat(body.at("/generationConfig/stopSequences").toString()).isEqualTo("[\"\\n\\n\",\"<|end|>\"]");
         assertThat(body.has("model")).isFalse();
     }
 

@@ -128,7 +128,7 @@ public class VertexAiProvider implements ModelProvider {
             body.setAll(anthropic.messagesBody(request, NAME, stream));
         } else {
             method = stream ? ":streamGenerateContent?alt=sse" : ":generateContent";
-            body = geminiBody(request, List.of());
+            body = geminiBody(request, request.stopSequences());
         }
         String path = endpoint.basePath() + "/publishers/" + ModelEndpoint.pathSegment(model.publisher())
                 + "/models/" + ModelEndpoint.pathSegment(model.id()) + method;
