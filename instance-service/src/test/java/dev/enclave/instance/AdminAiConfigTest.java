@@ -285,7 +285,9 @@ class AdminAiConfigTest {
                 .body("model_details.model_provider", equalTo("litellm"))
                 .body("model_details.model_name", equalTo("codestral"));
         FakeTokenServiceAndGateway.server.verify(postRequestedFor(urlEqualTo("/internal/v1/ai-tokens"))
-                .withRequestBody(matchingJsonPath("$.global_user_id")));
+                .withRequestBody(matchingJsonPath("$.global_user_id"))
+                .withRequestBody(matchingJsonPath("$.scopes[?(@ == 'include_file_context')]"))
+                .withRequestBody(matchingJsonPath("$.scopes[?(@ == 'include_snippet_context')]")));
         putSettings(Map.of("duo_direct_access_enabled", false));
         given().header("PRIVATE-TOKEN", userToken).post("/api/v4/code_suggestions/direct_access").then()
                 .statusCode(403).body("message", equalTo("403 Forbidden - Direct connections are disabled"));

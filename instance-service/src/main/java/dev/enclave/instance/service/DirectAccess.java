@@ -109,8 +109,10 @@ public class DirectAccess {
 
     private TokenServiceClient.AiToken mint(User user) {
         try {
-            return tokenService.mintAiToken(identity.instanceId(), List.of("complete_code", "generate_code"),
-                    headers.globalUserId(user));
+            // the editor sends its open tabs and snippets straight to the gateway, which uses them
+            // only with these unit primitives (as for the instance's own completions)
+            return tokenService.mintAiToken(identity.instanceId(), List.of("complete_code", "generate_code",
+                    "include_file_context", "include_snippet_context"), headers.globalUserId(user));
         } catch (TokenServiceClient.TokenServiceException e) {
             throw ApiException.unavailable(e.getMessage());
         } catch (org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException e) {
