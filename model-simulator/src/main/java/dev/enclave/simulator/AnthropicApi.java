@@ -48,7 +48,7 @@ final class AnthropicApi extends ProviderApi {
             return false;
         }
         if (!sameSecret(key, state.apiKey())) {
-            sendError(exchange, ApiException.of(401, null, "invalid x-api-key"));
+            sendError(exchange, ApiException.of(401, null, state.refusal("invalid x-api-key", key)));
             return false;
         }
         return true;

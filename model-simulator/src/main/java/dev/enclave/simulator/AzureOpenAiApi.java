@@ -45,7 +45,8 @@ final class AzureOpenAiApi extends ProviderApi {
         if (sameSecret(exchange.getRequestHeaders().getFirst("api-key"), state.apiKey())) {
             return true;
         }
-        sendError(exchange, ApiException.of(401, "401", ACCESS_DENIED));
+        sendError(exchange, ApiException.of(401, "401", state.refusal(ACCESS_DENIED,
+                exchange.getRequestHeaders().getFirst("api-key"))));
         return false;
     }
 

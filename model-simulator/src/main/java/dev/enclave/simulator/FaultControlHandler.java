@@ -16,7 +16,8 @@ final class FaultControlHandler implements Endpoint {
 
     static final int DEFAULT_FAILURE_STATUS = 503;
     private static final Set<String> FIELDS = Set.of(
-            "clear", "fail_next", "status", "drop_next", "drop_mid_stream", "fail_mid_stream", "latency_ms", "token_delay_ms", "api_key");
+            "clear", "fail_next", "status", "drop_next", "drop_mid_stream", "fail_mid_stream", "latency_ms", "token_delay_ms", "api_key",
+            "echo_key_in_errors");
 
     private final SimulatorState state;
 
@@ -52,6 +53,10 @@ final class FaultControlHandler implements Endpoint {
         Integer failMidStream = nonNegativeInt(fields, "fail_mid_stream");
         Integer latencyMs = nonNegativeInt(fields, "latency_ms");
         Integer tokenDelayMs = nonNegativeInt(fields, "token_delay_ms");
+        JsonNode echoKey = json.get("echo_key_in_errors");
+        if (echoKey != null && !echoKey.isBoolean()) {
+            throw ApiException.badRequest("echo_key_in_errors must be true or false");
+        }
 
         JsonNode apiKey = json.get("api_key");
         if (apiKey != null && !apiKey.isTextual() && !apiKey.isNull()) {
@@ -86,6 +91,9 @@ final class FaultControlHandler implements Endpoint {
         }
         if (tokenDelayMs != null) {
             state.setTokenDelayMs(tokenDelayMs);
+        }
+        if (echoKey != null) {
+            state.setEchoKeyInErrors(echoKey.asBoolean());
         }
         if (apiKey != null) {
             state.setApiKey(apiKey.isNull() ? null : apiKey.asText());

@@ -38,7 +38,8 @@ final class MistralApi extends ProviderApi {
         if (sameSecret(exchange.getRequestHeaders().getFirst("Authorization"), "Bearer " + state.apiKey())) {
             return true;
         }
-        HttpIo.sendJson(exchange, 401, object().put("message", "Unauthorized").put("request_id", hexId()));
+        HttpIo.sendJson(exchange, 401, object().put("message", state.refusal("Unauthorized",
+                exchange.getRequestHeaders().getFirst("Authorization"))).put("request_id", hexId()));
         return false;
     }
 

@@ -132,6 +132,14 @@ public final class ModelSimulator implements AutoCloseable {
     }
 
     /**
+     * Quote a refused key back in the 401's message (as providers such as OpenAI do), so that a test
+     * can show its caller does not pass the key on; off by default.
+     */
+    public void setEchoKeyInErrors(boolean echo) {
+        state.setEchoKeyInErrors(echo);
+    }
+
+    /**
      * Vertex AI: how long access tokens issued from now on live ({@code expires_in}); the default is
      * Google's 3599 seconds. Tokens are refused once expired.
      */

@@ -20,6 +20,11 @@ final class SimulatorState {
     private volatile long latencyMs;
     private volatile long tokenDelayMs;
     private volatile long tokenLifetimeSeconds = DEFAULT_TOKEN_LIFETIME_SECONDS;
+    /**
+     * Whether a refused key is quoted back in the 401's message, as some providers do ("Incorrect API
+     * key provided: sk-…"): the worst case for a caller that relays error messages.
+     */
+    private volatile boolean echoKeyInErrors;
     /** Google's access tokens live an hour, reported as {@code expires_in: 3599}. */
     static final long DEFAULT_TOKEN_LIFETIME_SECONDS = 3599;
 
@@ -42,6 +47,19 @@ final class SimulatorState {
         String key = apiKey == null || apiKey.isEmpty() ? null : apiKey;
         SimulatorConfig.requireKeyFormat(personality, key);
         this.apiKey = key;
+    }
+
+    boolean echoKeyInErrors() {
+        return echoKeyInErrors;
+    }
+
+    void setEchoKeyInErrors(boolean echo) {
+        this.echoKeyInErrors = echo;
+    }
+
+    /** The 401's message: {@code refusal}, with the presented key quoted when {@link #echoKeyInErrors()}. */
+    String refusal(String refusal, String presentedKey) {
+        return echoKeyInErrors && presentedKey != null ? refusal + " (key provided: " + presentedKey + ")" : refusal;
     }
 
     long latencyMs() {

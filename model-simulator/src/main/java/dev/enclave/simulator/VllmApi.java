@@ -48,7 +48,8 @@ final class VllmApi extends ProviderApi {
         if (sameSecret(exchange.getRequestHeaders().getFirst("Authorization"), "Bearer " + state.apiKey())) {
             return true;
         }
-        HttpIo.sendJson(exchange, 401, object().put("error", "Unauthorized"));
+        HttpIo.sendJson(exchange, 401, object().put("error", state.refusal("Unauthorized",
+                exchange.getRequestHeaders().getFirst("Authorization"))));
         return false;
     }
 

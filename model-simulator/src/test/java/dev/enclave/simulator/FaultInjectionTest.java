@@ -52,6 +52,26 @@ class FaultInjectionTest {
         return TestHttp.post(sim.baseUrl().replace("/v1", "/__simulator/faults"), null, body);
     }
 
+    @Test
+    void echoKeyInErrorsQuotesTheRefusedKeyInThe401() throws Exception {
+        try {
+            assertThat(control("{\"api_key\": \"sk-right\"}").statusCode()).isEqualTo(204);
+            HttpResponse<String> plain = TestHttp.post(sim.baseUrl() + "/completions", "sk-wrong-1", COMPLETION);
+            assertThat(plain.statusCode()).isEqualTo(401);
+            assertThat(plain.body()).doesNotContain("sk-wrong-1");
+
+            assertThat(control("{\"echo_key_in_errors\": true}").statusCode()).isEqualTo(204);
+            HttpResponse<String> echoed = TestHttp.post(sim.baseUrl() + "/completions", "sk-wrong-2", COMPLETION);
+            assertThat(echoed.statusCode()).isEqualTo(401);
+            assertThat(echoed.body()).contains("sk-wrong-2");
+
+            assertThat(control("{\"echo_key_in_errors\": \"yes\"}").statusCode()).isEqualTo(400);
+        } finally {
+            sim.setEchoKeyInErrors(false);
+            sim.setApiKey(null);
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"503, ServiceUnavailableError", "500, InternalServerError", "429, RateLimitError"})
     void failNextAnswersTheStatusThenRecovers(int status, String type) throws Exception {
