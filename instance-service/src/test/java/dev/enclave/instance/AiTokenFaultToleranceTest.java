@@ -63,6 +63,9 @@ class AiTokenFaultToleranceTest {
     @Inject
     CircuitBreakerMaintenance breakers;
 
+    @Inject
+    dev.enclave.instance.config.InstanceConfig config;
+
     String token;
 
     @BeforeEach
@@ -188,6 +191,27 @@ class AiTokenFaultToleranceTest {
         await("a background renewal", () -> mintCalls() >= 2);
         await("the renewed token in the cache", () -> cache.tokenFor(List.of("complete_code")).token().equals("new"));
         assertThat(Instant.now()).as("renewed before the old token expired").isBefore(old.expiresAt());
+    }
+
+    @Test
+    void withoutACachedTokenAnUnavailableTokenServiceIs503WithRetryAfterARefusalWithout() {
+        tokenServiceDown();
+        given().header("PRIVATE-TOKEN", token).contentType(ContentType.JSON)
+                .body(Map.of("current_file", Map.of("file_name", "a.py", "content_above_cursor", "x")))
+                .post("/api/v4/code_suggestions/completions").then().statusCode(503)
+                .header("Retry-After", String.valueOf((config.aiToken().mint().circuitBreaker().delayMs() + 999) / 1000))
+                .body("message", org.hamcrest.Matchers.containsString("token-service"));
+
+        cache.invalidateAll();
+        breakers.resetAll();
+        FakeTokenServiceAndGateway.server.stubFor(post(urlEqualTo(MINT)).willReturn(aResponse().withStatus(401)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":\"invalid_client\",\"error_description\":\"bad credentials\"}")));
+        given().header("PRIVATE-TOKEN", token).contentType(ContentType.JSON)
+                .body(Map.of("current_file", Map.of("file_name", "a.py", "content_above_cursor", "x")))
+                .post("/api/v4/code_suggestions/completions").then().statusCode(503)
+                .header("Retry-After", org.hamcrest.Matchers.nullValue())
+                .body("message", org.hamcrest.Matchers.containsString("refused"));
     }
 
     @Test

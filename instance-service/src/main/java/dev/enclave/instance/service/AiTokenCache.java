@@ -162,6 +162,17 @@ public class AiTokenCache {
         return fresh;
     }
 
+    /**
+     * The answer to an AI request that has no token: 503 with the reason; when token-service was
+     * unavailable (not when it refused the instance), with {@code Retry-After} = the mint circuit
+     * breaker's delay, after which a new attempt is let through.
+     */
+    public dev.enclave.instance.rest.ApiException unavailable(TokenServiceClient.TokenServiceException e) {
+        Long retryAfter = e instanceof TokenServiceClient.TokenServiceUnavailableException
+                ? (config.aiToken().mint().circuitBreaker().delayMs() + 999) / 1000 : null;
+        return dev.enclave.instance.rest.ApiException.unavailable(e.getMessage(), retryAfter);
+    }
+
     /** The fallback: the cached token while it is still valid; otherwise token-service is unavailable. */
     TokenServiceClient.AiToken stillValidToken(String key, List<String> scopes) {
         TokenServiceClient.AiToken cached = tokens.get(key);

@@ -170,7 +170,7 @@ public class ChatCompletions {
             callHeaders = headers.forCall(aiUser, tokens.tokenFor(scopes(request)));
             payload = json.writeValueAsBytes(body);
         } catch (TokenServiceClient.TokenServiceException e) {
-            throw ApiException.unavailable(e.getMessage());
+            throw tokens.unavailable(e);
         } catch (IOException e) {
             LOG.errorf("Cannot encode a chat request: %s", e.getMessage());
             throw ApiException.unavailable("instance-service could not encode the chat request");

@@ -114,7 +114,7 @@ public class CodeSuggestionsService {
             token = tokens.tokenFor(List.of(scope, "include_file_context", "include_snippet_context"));
         } catch (TokenServiceClient.TokenServiceException e) {
             LOG.errorf("No AI token for %s: %s", feature, e.getMessage());
-            throw ApiException.unavailable(e.getMessage());
+            throw tokens.unavailable(e);
         }
         String path = generation ? "/v2/code/generations" : "/v2/code/completions";
         boolean verbose = settings.current().verboseAiLogs();
