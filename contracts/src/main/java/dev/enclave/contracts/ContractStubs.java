@@ -4,7 +4,6 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.client.WireMock;
-import com.github.tomakehurst.wiremock.http.RequestMethod;
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
@@ -24,8 +23,8 @@ public final class ContractStubs {
     }
 
     /**
-     * Stubs the interaction (at a priority above the fake's defaults) and forgets the requests logged
-     * so far; remove the returned stub when the test is done.
+     * Stubs the interaction (at a priority above the fake's defaults); remove the returned stub when
+     * the test is done. (The fake's request journal is left alone: other tests share it.)
      */
     public static StubMapping stub(WireMockServer server, Contract contract) {
         MappingBuilder mapping = WireMock.request(contract.request().method(), WireMock.urlPathMatching(pathRegex(contract)))
@@ -34,20 +33,17 @@ public final class ContractStubs {
                 .withBody(ContractVerifier.exampleResponseBody(contract));
         contract.response().headers().forEach((name, rule) -> answer.withHeader(name,
                 rule.startsWith("regex:") ? example(rule) : rule));
-        server.resetRequests();
         return server.stubFor(mapping.willReturn(answer));
     }
 
     /**
-     * How each request the consumer sent for this interaction differs from the contract; a line
-     * saying so when it sent none.
+     * How each request the consumer sent to {@code stub} (as {@link #stub} returned it) differs from
+     * the contract; a line saying so when it sent none.
      */
-    public static List<String> requestMismatches(WireMockServer server, Contract contract) {
-        Pattern path = Pattern.compile(pathRegex(contract));
-        List<LoggedRequest> sent = server.getAllServeEvents().stream().map(e -> e.getRequest())
-                .filter(r -> r.getMethod().equals(RequestMethod.fromString(contract.request().method()))
-                        && path.matcher(r.getUrl().replaceAll("\\?.*", "")).matches())
-                .map(LoggedRequest.class::cast).toList();
+    public static List<String> requestMismatches(WireMockServer server, Contract contract, StubMapping stub) {
+        List<LoggedRequest> sent = server.getAllServeEvents().stream()
+                .filter(e -> e.getStubMapping() != null && stub.getId().equals(e.getStubMapping().getId()))
+                .map(e -> e.getRequest()).map(LoggedRequest.class::cast).toList();
         List<String> out = new ArrayList<>();
         if (sent.isEmpty()) {
             out.add(contract + ": the consumer sent no such request");

@@ -55,7 +55,7 @@ class ConsumerContractsTest {
         assertThat(minted.token()).isEqualTo(example.get("token").asText());
         assertThat(minted.issuedAt()).isEqualTo(Instant.ofEpochSecond(example.get("issued_at").asLong()));
         assertThat(minted.expiresAt()).isEqualTo(Instant.ofEpochSecond(example.get("expires_at").asLong()));
-        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract)).isEmpty();
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
     }
 
     @Test
@@ -67,6 +67,6 @@ class ConsumerContractsTest {
 
         String jti = contract.response().body().get("revocations").get(0).get("jti").asText();
         assertThat(revoked.isRevoked(jti)).as("the revoked jti in the contract's answer was read").isTrue();
-        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract)).isEmpty();
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
     }
 }

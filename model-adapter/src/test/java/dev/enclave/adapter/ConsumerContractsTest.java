@@ -33,7 +33,7 @@ class ConsumerContractsTest {
             revoked.refresh();
             String jti = contract.response().body().get("revocations").get(0).get("jti").asText();
             assertThat(revoked.isRevoked(jti)).as("the revoked jti in the contract's answer was read").isTrue();
-            assertThat(ContractStubs.requestMismatches(FakeTokenService.server, contract)).isEmpty();
+            assertThat(ContractStubs.requestMismatches(FakeTokenService.server, contract, stub)).isEmpty();
         } finally {
             FakeTokenService.server.removeStub(stub);
         }
