@@ -28,7 +28,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -178,6 +182,32 @@ class ProdProfileEndToEndIT {
         instance.put("QUARKUS_DATASOURCE_PASSWORD", pgPassword);
         env.put(Suite.INSTANCE, loopback(instance));
         return env;
+    }
+
+    /** Variables this test sets that the manifests do not: test-only tuning, and the config file's path. */
+    static final Set<String> TEST_ONLY = Set.of("QUARKUS_HTTP_HOST", "ENCLAVE_TOKEN_KEYS_PUBLISH_DELAY",
+            "ENCLAVE_TOKEN_KEYS_CHECK_INTERVAL");
+    /** Variables of the manifests this test leaves unset: optional (the cloud gateway component). */
+    static final Set<String> OPTIONAL = Set.of("ENCLAVE_INSTANCE_CLOUD_GATEWAY_URL");
+
+    @Test
+    @Order(0)
+    void theEnvironmentIsTheOneTheManifestsGive() throws IOException {
+        Path root = options.projectRoot();
+        Pattern name = Pattern.compile("^\\s*- name: ([A-Z][A-Z0-9_]*)\\s*$");
+        for (String service : Suite.SERVICES) {
+            Set<String> manifest = new TreeSet<>();
+            for (String line : Files.readAllLines(root.resolve("deploy/base/" + service + ".yaml"))) {
+                Matcher m = name.matcher(line);
+                if (m.matches()) {
+                    manifest.add(m.group(1));
+                }
+            }
+            manifest.removeAll(OPTIONAL);
+            Set<String> supplied = new TreeSet<>(environment.get(service).keySet());
+            supplied.removeAll(TEST_ONLY);
+            assertThat(supplied).as(service + ": the variables of deploy/base/" + service + ".yaml").isEqualTo(manifest);
+        }
     }
 
     /** Test only: listen on loopback rather than on every interface of the machine. */
