@@ -100,7 +100,53 @@ public final class Suite implements AutoCloseable {
 
     /** Starts every service in order; if one fails, stops the ones already started and rethrows. */
     public static Suite start(Options options) {
-        List<ServiceProcess> processes = new ArrayList<>(plan(options));
+        return start(options, plan(options));
+    }
+
+    /**
+     * The suite in the {@code prod} profile, as an operator runs it: nothing generated, seeded or
+     * loopback-allowed by default. Each service gets only its port and the environment given for it
+     * ({@code environment}, by service name: master keys, client secrets, JDBC URLs, allowlists, the
+     * other services' URLs, as docs/deploy.md lists them). The model simulator is started as in
+     * {@link #start(Options)}; {@link Options#extraProperties()} and {@link Options#external()} are not used.
+     */
+    public static Suite startProd(Options options, Map<String, Map<String, String>> environment) {
+        List<ServiceProcess> processes = new ArrayList<>();
+        processes.add(simulator(options));
+        for (String name : SERVICES) {
+            processes.add(prodService(options, name, name, environment.getOrDefault(name, Map.of())));
+        }
+        return start(options, processes);
+    }
+
+    /**
+     * One service in the {@code prod} profile with exactly {@code environment}; not started. Its log
+     * is {@code <dataDir>/logs/<instanceName>.log}.
+     */
+    public static ServiceProcess prodService(Options options, String name, String instanceName,
+                                             Map<String, String> environment) {
+        if (!SERVICES.contains(name)) {
+            throw new IllegalArgumentException("Unknown service " + name + ": one of " + SERVICES);
+        }
+        Path root = options.projectRoot().toAbsolutePath();
+        List<String> jvm = List.of("-Dquarkus.profile=prod", "-Dquarkus.http.port=" + portOf(options.ports(), name));
+        return new ServiceProcess(instanceName, portOf(options.ports(), name), "/q/health/ready",
+                javaCommand(options, jvm, jar(root, name + "/target/quarkus-app/quarkus-run.jar"), List.of()),
+                environment, options.dataDir().toAbsolutePath().resolve("logs").resolve(instanceName + ".log"), root);
+    }
+
+    private static int portOf(Ports ports, String name) {
+        return switch (name) {
+            case TOKEN_SERVICE -> ports.tokenService();
+            case ADAPTER -> ports.adapter();
+            case GATEWAY -> ports.gateway();
+            case INSTANCE -> ports.instance();
+            default -> ports.simulator();
+        };
+    }
+
+    private static Suite start(Options options, List<ServiceProcess> plan) {
+        List<ServiceProcess> processes = new ArrayList<>(plan);
         List<ServiceProcess> started = new ArrayList<>();
         try {
             for (ServiceProcess process : processes) {
@@ -123,18 +169,11 @@ public final class Suite implements AutoCloseable {
 
     static List<ServiceProcess> plan(Options options) {
         Ports ports = options.ports();
-        Path root = options.projectRoot().toAbsolutePath();
-        Path data = options.dataDir().toAbsolutePath();
-        Path logs = data.resolve("logs");
         String instanceUrl = "http://localhost:" + ports.instance();
         String tokenServiceUrl = "http://127.0.0.1:" + ports.tokenService();
 
         List<ServiceProcess> processes = new ArrayList<>();
-        processes.add(new ServiceProcess(SIMULATOR, ports.simulator(), "/health",
-                javaCommand(options, List.of(), jar(root, "model-simulator/target/model-simulator-runner.jar"),
-                        List.of("--host", "127.0.0.1", "--port", String.valueOf(ports.simulator()),
-                                "--models", SIMULATED_MODEL + "," + VENDOR_MODEL)),
-                Map.of("SIM_API_KEY", options.modelApiKey()), logs.resolve(SIMULATOR + ".log"), root));
+        processes.add(simulator(options));
 
         processes.add(quarkus(options, TOKEN_SERVICE, ports.tokenService(), Map.of(
                 "enclave.token.issuer", instanceUrl),
@@ -160,6 +199,17 @@ public final class Suite implements AutoCloseable {
                 Map.of("ENCLAVE_INSTANCE_CLIENT_SECRET", options.clientSecret(),
                         "ENCLAVE_INSTANCE_SEED_MODEL_API_KEY", options.modelApiKey())));
         return processes;
+    }
+
+    private static ServiceProcess simulator(Options options) {
+        Ports ports = options.ports();
+        Path root = options.projectRoot().toAbsolutePath();
+        Path logs = options.dataDir().toAbsolutePath().resolve("logs");
+        return new ServiceProcess(SIMULATOR, ports.simulator(), "/health",
+                javaCommand(options, List.of(), jar(root, "model-simulator/target/model-simulator-runner.jar"),
+                        List.of("--host", "127.0.0.1", "--port", String.valueOf(ports.simulator()),
+                                "--models", SIMULATED_MODEL + "," + VENDOR_MODEL)),
+                Map.of("SIM_API_KEY", options.modelApiKey()), logs.resolve(SIMULATOR + ".log"), root);
     }
 
     private static ServiceProcess quarkus(Options options, String name, int port, Map<String, String> properties,

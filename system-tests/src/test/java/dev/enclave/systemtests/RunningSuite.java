@@ -67,6 +67,15 @@ final class RunningSuite implements AutoCloseable {
         return new RunningSuite(suite, options, data, token, modelApiKey, clientSecret);
     }
 
+    /**
+     * A suite started elsewhere (the {@code prod} profile, {@link Suite#startProd}), driven with the
+     * given admin token and instance-service's client secret at token-service.
+     */
+    static RunningSuite of(Suite suite, Suite.Options options, String adminToken, String instanceClientSecret) {
+        return new RunningSuite(suite, options, options.dataDir(), adminToken, options.modelApiKey(),
+                instanceClientSecret);
+    }
+
     ServiceProcess service(String name) {
         return suite.service(name);
     }
