@@ -83,6 +83,11 @@ public final class ModelEndpointAllowlist {
             }
         }
         for (InetAddress address : addresses) {
+            if (IpLiteral.unmapped(address).isAnyLocalAddress()) {
+                // 0.0.0.0 and :: connect to the machine itself, whatever the allowlist says (as model-adapter refuses them)
+                return Optional.of("endpoint host " + host + " resolves to " + IpLiteral.unmapped(address).getHostAddress()
+                        + ", the unspecified address, which is never allowed");
+            }
             if (!allowed.allows(address)) {
                 return Optional.of("endpoint host " + host + " resolves to " + IpLiteral.unmapped(address).getHostAddress()
                         + ", which is outside the allowed networks " + describe());

@@ -43,6 +43,17 @@ class ModelEndpointAllowlistTest {
     }
 
     @Test
+    void theUnspecifiedAddressIsNeverAllowedEvenInsideAnAllowedNetwork() {
+        ModelEndpointAllowlist allowlist = allowlist("0.0.0.0/0", "::/0");
+
+        assertThat(allowlist.refusal("http://10.20.1.5:8000/v1")).isEmpty();
+        assertThat(allowlist.refusal("http://0.0.0.0:8000/v1")).get().asString()
+                .isEqualTo("endpoint host 0.0.0.0 resolves to 0.0.0.0, the unspecified address, which is never allowed");
+        assertThat(allowlist.refusal("http://[::]:8000/v1")).get().asString().contains("the unspecified address");
+        assertThat(allowlist.refusal("http://[::ffff:0.0.0.0]:8000/v1")).get().asString().contains("the unspecified address");
+    }
+
+    @Test
     void namesAreResolvedAndEveryAddressMustBeInside() {
         ModelEndpointAllowlist allowlist = allowlist("10.0.0.0/8");
 
