@@ -3,7 +3,6 @@ package dev.enclave.adapter.stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.IOException;
 import java.util.function.UnaryOperator;
 
 /**
@@ -26,15 +25,7 @@ public final class AnthropicStreamParser extends SseParser {
 
     @Override
     protected void event(String event, String data) throws ModelStreamException {
-        JsonNode body;
-        try {
-            body = json.readTree(data);
-        } catch (IOException e) {
-            throw new ModelStreamException("sent a stream event that is not JSON");
-        }
-        if (body == null || !body.isObject()) {
-            throw new ModelStreamException("sent a stream event that is not a JSON object");
-        }
+        JsonNode body = jsonObject(json, data, "stream event");
         String type = body.path("type").asText(event == null ? "" : event);
         switch (type) {
             case "message_start" -> {

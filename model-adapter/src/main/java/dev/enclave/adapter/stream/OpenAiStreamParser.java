@@ -3,7 +3,6 @@ package dev.enclave.adapter.stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.IOException;
 
 /**
  * OpenAI's streamed completions, as vLLM, Ollama, llama.cpp, TGI, Azure OpenAI and Mistral send
@@ -28,15 +27,7 @@ public final class OpenAiStreamParser extends SseParser {
             finish();
             return;
         }
-        JsonNode chunk;
-        try {
-            chunk = json.readTree(data);
-        } catch (IOException e) {
-            throw new ModelStreamException("sent a stream chunk that is not JSON");
-        }
-        if (chunk == null || !chunk.isObject()) {
-            throw new ModelStreamException("sent a stream chunk that is not a JSON object");
-        }
+        JsonNode chunk = jsonObject(json, data, "stream chunk");
         String failure = error(chunk);
         if (failure != null || "error".equals(event)) {
             throw new ModelStreamException("sent an error in its stream: "

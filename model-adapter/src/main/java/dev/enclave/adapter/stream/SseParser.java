@@ -32,6 +32,25 @@ public abstract class SseParser extends StreamParser {
      */
     protected abstract void event(String event, String data) throws ModelStreamException;
 
+    /**
+     * An event's data as a JSON object, or the stream's end with "sent a {@code what} that is not
+     * JSON" / "… not a JSON object".
+     */
+    protected static com.fasterxml.jackson.databind.JsonNode jsonObject(com.fasterxml.jackson.databind.ObjectMapper json,
+                                                                        String data, String what)
+            throws ModelStreamException {
+        com.fasterxml.jackson.databind.JsonNode node;
+        try {
+            node = json.readTree(data);
+        } catch (java.io.IOException e) {
+            throw new ModelStreamException("sent a " + what + " that is not JSON");
+        }
+        if (node == null || !node.isObject()) {
+            throw new ModelStreamException("sent a " + what + " that is not a JSON object");
+        }
+        return node;
+    }
+
     @Override
     protected final void read(byte[] bytes, int offset, int length) throws ModelStreamException {
         characters(decoder.decode(bytes, offset, length));

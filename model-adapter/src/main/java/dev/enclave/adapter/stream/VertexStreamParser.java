@@ -3,7 +3,6 @@ package dev.enclave.adapter.stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.IOException;
 import java.util.function.UnaryOperator;
 
 /**
@@ -29,15 +28,7 @@ public final class VertexStreamParser extends SseParser {
 
     @Override
     protected void event(String event, String data) throws ModelStreamException {
-        JsonNode body;
-        try {
-            body = json.readTree(data);
-        } catch (IOException e) {
-            throw new ModelStreamException("sent a stream event that is not JSON");
-        }
-        if (body == null || !body.isObject()) {
-            throw new ModelStreamException("sent a stream event that is not a JSON object");
-        }
+        JsonNode body = jsonObject(json, data, "stream event");
         JsonNode error = body.path("error");
         if (error.isObject()) {
             String status = error.path("status").asText("");
