@@ -30,6 +30,7 @@ import java.util.function.BooleanSupplier;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,9 +38,10 @@ import static org.hamcrest.Matchers.equalTo;
 
 /**
  * The instance → AI gateway hop under failure: the request's budget (shortened here to 2 s for
- * code suggestions) bounds a hung gateway and travels as {@code X-Enclave-Timeout-Ms}; hung calls
- * hold no capacity the rest of the API needs; the bulkhead refuses at once when full; the
- * circuit breaker is per gateway URL. No 503 names an internal address.
+ * code suggestions) bounds a hung or slow gateway and travels as {@code X-Enclave-Timeout-Ms}; chat's
+ * budget is the AI settings' {@code ai_gateway_timeout_seconds} instead; hung calls hold no capacity
+ * the rest of the API needs; the bulkhead refuses at once when full; the circuit breaker is per
+ * gateway URL. No 503 names an internal address.
  */
 @QuarkusTest
 @TestProfile(GatewayFaultToleranceTest.ShortBudget.class)
@@ -163,6 +165,78 @@ class GatewayFaultToleranceTest {
         assertThat(told).isPositive().isLessThanOrEqualTo(2000 - 250);
         // ...and the instance closed its connection when the budget ran out.
         hung.connectionClosed.get(GUARD_SECONDS, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aSlowGatewayIsA503WhenTheBudgetRunsOutAndItsLateAnswerIsNotPassedOn() {
+        // A gateway that does answer, 200 and a body, but only after the budget (2 s) ran out.
+        FakeTokenServiceAndGateway.server.stubFor(post(urlEqualTo("/slow/v2/code/completions")).willReturn(aResponse()
+                .withFixedDelay(6_000).withHeader("Content-Type", "application/json")
+                .withBody("{\"choices\":[{\"text\":\"too late\",\"index\":0}]}")));
+        gatewayAt(wireMockGateway("/slow"));
+
+        long started = System.nanoTime();
+        Response response = complete();
+        long elapsedSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+
+        assertServiceUnavailable(response, "AI gateway did not answer within 2 s");
+        assertThat(response.asString()).doesNotContain("too late");
+        assertThat(elapsedSeconds).as("answered by the test budget, not the 55 s default").isLessThan(GUARD_SECONDS);
+        List<com.github.tomakehurst.wiremock.verification.LoggedRequest> calls = FakeTokenServiceAndGateway.server
+                .findAll(postRequestedFor(urlEqualTo("/slow/v2/code/completions")));
+        assertThat(calls).hasSize(1);
+        assertThat(Long.parseLong(calls.get(0).getHeader("X-Enclave-Timeout-Ms")))
+                .isPositive().isLessThanOrEqualTo(2000 - 250);
+    }
+
+    /**
+     * Chat's budget is the AI settings' {@code ai_gateway_timeout_seconds}, not
+     * {@code enclave.instance.gateway-timeout} (2 s here): a gateway answering after 3 s is answered,
+     * and what the gateway is told follows the setting (the margin at these budgets is its 2 s cap).
+     * The same deadline bounds the instance's own wait (AiGatewayClient: ifNoItem, idle timeout and
+     * the bulkhead permit's timer all take Deadline.remainingMillis()).
+     */
+    @Test
+    void chatsBudgetIsTheAiSettingsTimeoutAndTheGatewayIsToldWhatRemainsOfIt() {
+        FakeTokenServiceAndGateway.server.stubFor(post(urlEqualTo("/chat-gateway/v2/chat/agent")).willReturn(aResponse()
+                .withFixedDelay(3_000).withHeader("Content-Type", "application/x-ndjson")
+                .withBody("{\"type\":\"final_answer_delta\",\"data\":{\"text\":\"ok\"}}\n")));
+        gatewayAt(wireMockGateway("/chat-gateway"));
+        try {
+            long atSixty = chatTimeoutHeaderWith(60);
+            assertThat(atSixty).as("60 s less the 2 s margin, less what the request spent before the call")
+                    .isLessThanOrEqualTo(60_000 - 2_000).isGreaterThan(60_000 - 2_000 - GUARD_SECONDS * 1000);
+
+            long atSixHundred = chatTimeoutHeaderWith(600);
+            assertThat(atSixHundred).as("600 s less the 2 s margin, less what the request spent before the call")
+                    .isLessThanOrEqualTo(600_000 - 2_000).isGreaterThan(600_000 - 2_000 - GUARD_SECONDS * 1000);
+        } finally {
+            aiGatewayTimeoutSeconds(60);
+        }
+    }
+
+    /** Sets {@code ai_gateway_timeout_seconds}, chats once, and returns the X-Enclave-Timeout-Ms the gateway got. */
+    private long chatTimeoutHeaderWith(int seconds) {
+        aiGatewayTimeoutSeconds(seconds);
+        FakeTokenServiceAndGateway.server.resetRequests();
+        Response answer = given().header("PRIVATE-TOKEN", token).contentType(ContentType.JSON)
+                .body(Map.of("content", "hi")).post("/api/v4/chat/completions");
+        answer.then().statusCode(201);
+        assertThat(answer.asString()).isEqualTo("\"ok\"");
+        List<com.github.tomakehurst.wiremock.verification.LoggedRequest> calls = FakeTokenServiceAndGateway.server
+                .findAll(postRequestedFor(urlEqualTo("/chat-gateway/v2/chat/agent")));
+        assertThat(calls).hasSize(1);
+        return Long.parseLong(calls.get(0).getHeader("X-Enclave-Timeout-Ms"));
+    }
+
+    private void aiGatewayTimeoutSeconds(int seconds) {
+        given().header("PRIVATE-TOKEN", admin).contentType(ContentType.JSON)
+                .body(Map.of("ai_gateway_timeout_seconds", seconds))
+                .put("/api/v4/admin/ai/settings").then().statusCode(200).body("ai_gateway_timeout_seconds", equalTo(seconds));
+    }
+
+    private static String wireMockGateway(String prefix) {
+        return "http://127.0.0.1:" + FakeTokenServiceAndGateway.server.port() + prefix;
     }
 
     @Test
