@@ -104,6 +104,22 @@ public final class Suite implements AutoCloseable {
     }
 
     /**
+     * Only the named processes of {@link #start(Options)} (service names, {@link #SIMULATOR} for the
+     * model simulator), configured as there and started in the same order: for tests that need part
+     * of the suite. The others are not started, and {@link #service(String)} does not know them.
+     */
+    public static Suite startOnly(Options options, Set<String> names) {
+        Set<String> unknown = new TreeSet<>(names);
+        unknown.removeAll(SERVICES);
+        unknown.remove(SIMULATOR);
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("Unknown process(es) " + unknown + ": one of " + SERVICES
+                    + " or " + SIMULATOR);
+        }
+        return start(options, plan(options).stream().filter(process -> names.contains(process.name())).toList());
+    }
+
+    /**
      * The suite in the {@code prod} profile, as an operator runs it: nothing generated, seeded or
      * loopback-allowed by default. Each service gets only its port and the environment given for it
      * ({@code environment}, by service name: master keys, client secrets, JDBC URLs, allowlists, the
@@ -240,9 +256,10 @@ public final class Suite implements AutoCloseable {
 
     /**
      * The suite's service-to-service secrets derive from the one client secret the options carry
-     * (different per service, so that one leaking does not open the others' doors).
+     * (different per service, so that one leaking does not open the others' doors). Public so that a
+     * test can obtain ai-gateway's client-credentials token for model-adapter as ai-gateway does.
      */
-    static String gatewayClientSecret(Options options) {
+    public static String gatewayClientSecret(Options options) {
         return derive(options.clientSecret(), "ai-gateway");
     }
 
