@@ -144,9 +144,22 @@ public final class Suite implements AutoCloseable {
         if (!SERVICES.contains(name)) {
             throw new IllegalArgumentException("Unknown service " + name + ": one of " + SERVICES);
         }
+        return prodService(options, name, instanceName, portOf(options.ports(), name), environment);
+    }
+
+    /**
+     * One more replica of a service in the {@code prod} profile, on {@code port} instead of the
+     * service's port in {@link Options#ports()} (another replica sharing the first one's database);
+     * not started, and not stopped with the suite.
+     */
+    public static ServiceProcess prodService(Options options, String name, String instanceName, int port,
+                                             Map<String, String> environment) {
+        if (!SERVICES.contains(name)) {
+            throw new IllegalArgumentException("Unknown service " + name + ": one of " + SERVICES);
+        }
         Path root = options.projectRoot().toAbsolutePath();
-        List<String> jvm = List.of("-Dquarkus.profile=prod", "-Dquarkus.http.port=" + portOf(options.ports(), name));
-        return new ServiceProcess(instanceName, portOf(options.ports(), name), "/q/health/ready",
+        List<String> jvm = List.of("-Dquarkus.profile=prod", "-Dquarkus.http.port=" + port);
+        return new ServiceProcess(instanceName, port, "/q/health/ready",
                 javaCommand(options, jvm, jar(root, name + "/target/quarkus-app/quarkus-run.jar"), List.of()),
                 environment, options.dataDir().toAbsolutePath().resolve("logs").resolve(instanceName + ".log"), root);
     }
@@ -316,6 +329,21 @@ public final class Suite implements AutoCloseable {
         cloud.start(options.startTimeout());
         processes.add(cloud);
         return cloud;
+    }
+
+    /**
+     * Stops the suite's {@code name} and starts it again, in the {@code prod} profile on the same
+     * port and log, with {@code environment} instead (a rotated master key, say). The new process
+     * takes the old one's place: {@link #service(String)} returns it and {@link #close()} stops it,
+     * also when it fails to start (the exception is rethrown).
+     */
+    public synchronized ServiceProcess restartProd(Options options, String name, Map<String, String> environment) {
+        ServiceProcess replacement = prodService(options, name, name, environment);
+        ServiceProcess current = service(name);
+        current.stop();
+        processes.set(processes.indexOf(current), replacement);
+        replacement.start(options.startTimeout());
+        return replacement;
     }
 
     public ServiceProcess service(String name) {

@@ -47,7 +47,13 @@ import static org.assertj.core.api.Assertions.fail;
  * <p>In order: each service refuses to start without its secret, naming it; with them the suite
  * starts, the first admin is bootstrapped as in "4. The first admin token", a model is configured and
  * routed as in "5." and a completion works; a composite-identity token works; a signing-key rotation
- * at token-service leaves completions (and tokens signed by the new key) working.
+ * at token-service leaves completions (and tokens signed by the new key) working; instance-service's
+ * master key rotated at a restart (docs/admin-guide.md "Rotating the master key") re-encrypts the
+ * model's API key, and the new key alone refuses to start; a second instance-service replica on the
+ * same database applies settings changed through the first within settings-cache-ttl and refuses a
+ * personal access token revoked through the first within pat-cache-ttl; an invalid, an expired and a
+ * revoked token get GitLab's 401; token-service's master key rotates like instance-service's (last:
+ * it restarts token-service).
  *
  * <p>Runs only on jars built with {@code -Ppostgres} (failsafe passes {@code enclave.db-kind}); see the
  * README's "Test" section for the command. PostgreSQL: {@code enclave.it.pg.url} (default
@@ -79,6 +85,8 @@ class ProdProfileEndToEndIT {
     RunningSuite running;
     Map<String, String> admin;
     boolean databasesCreated;
+    /** A second instance-service on the same database (started by the replica tests). */
+    ServiceProcess secondReplica;
 
     @BeforeAll
     void createDatabasesAndSecrets() throws Exception {
@@ -97,6 +105,7 @@ class ProdProfileEndToEndIT {
 
     @AfterAll
     void stopAndDropDatabases() throws SQLException {
+        stopSecondReplica();
         if (suite != null) {
             suite.close();
         }
@@ -220,17 +229,22 @@ class ProdProfileEndToEndIT {
     private String refusedStart(String service, String missing) throws IOException {
         Map<String, String> env = new HashMap<>(environment.get(service));
         assertThat(env.remove(missing)).as(missing).isNotNull();
-        ServiceProcess process = Suite.prodService(options, service, service + "-without-" + missing, env);
+        return refusedStart(service, service + "-without-" + missing, env);
+    }
+
+    /** Starts {@code service} with {@code env} as {@code name}; returns its output once it has exited non-zero. */
+    private String refusedStart(String service, String name, Map<String, String> env) throws IOException {
+        ServiceProcess process = Suite.prodService(options, service, name, env);
         try {
             process.start(START);
-            fail(service + " started in prod without " + missing);
+            fail(service + " started in prod as " + name);
         } catch (IllegalStateException expected) {
-            assertThat(expected.getMessage()).as(service + " without " + missing).contains("exited with code");
+            assertThat(expected.getMessage()).as(name).contains("exited with code");
         } finally {
             process.stop();
         }
         assertThat(process.exitCode()).isPresent();
-        assertThat(process.exitCode().getAsInt()).as(service + " exit code").isNotZero();
+        assertThat(process.exitCode().getAsInt()).as(name + " exit code").isNotZero();
         return Files.readString(process.log());
     }
 
@@ -414,6 +428,309 @@ class ProdProfileEndToEndIT {
         // OAuth tokens are signed by the new key now, and the instance accepts them.
         String access = compositeIdentityWorks();
         assertThat(kidOf(access)).isEqualTo(next);
+    }
+
+    /**
+     * docs/admin-guide.md "Rotating the master key": instance-service started with the new key as
+     * {@code ENCLAVE_INSTANCE_MASTER_KEY} and the old one in {@code ENCLAVE_INSTANCE_PREVIOUS_MASTER_KEYS}
+     * re-encrypts the stored model API key at start-up; with the new key alone (the old one left out)
+     * it refuses to start, naming the model and the two settings and printing no key.
+     */
+    @Test
+    @Order(5)
+    void aNewInstanceMasterKeyReencryptsTheModelApiKeyAtStartUp() throws Exception {
+        requireSuite();
+        String select = "SELECT api_token_encrypted FROM ai_self_hosted_models WHERE name = 'codestral-on-simulator'";
+        String before = queryOne(instanceDb, select);
+        Map<String, String> old = environment.get(Suite.INSTANCE);
+        String oldKey = old.get("ENCLAVE_INSTANCE_MASTER_KEY");
+        String newKey = rand();
+        Map<String, String> newKeyOnly = with(old, "ENCLAVE_INSTANCE_MASTER_KEY", newKey);
+        Map<String, String> rotating = with(newKeyOnly, "ENCLAVE_INSTANCE_PREVIOUS_MASTER_KEYS", oldKey);
+
+        running.service(Suite.INSTANCE).stop();
+        String refused = refusedStart(Suite.INSTANCE, "instance-service-new-master-key-only", newKeyOnly);
+        assertThat(refused).as("the refusal names the model and what to set")
+                .contains("self-hosted model", "codestral-on-simulator", "enclave.instance.master-key",
+                        "enclave.instance.previous-master-keys")
+                .doesNotContain(newKey).doesNotContain(oldKey).doesNotContain(options.modelApiKey());
+        assertThat(queryOne(instanceDb, select)).as("a refused start writes nothing").isEqualTo(before);
+
+        ServiceProcess rotated = suite.restartProd(options, Suite.INSTANCE, rotating);
+        String after = queryOne(instanceDb, select);
+        assertThat(after).as("the API key's ciphertext, re-encrypted").isNotBlank().isNotEqualTo(before)
+                .doesNotContain(options.modelApiKey());
+        assertThat(Files.readString(rotated.log()))
+                .contains("Re-encrypted 1 model API key(s) under the current master key")
+                .doesNotContain(newKey).doesNotContain(oldKey);
+        // The model server still gets the right key: the completion goes through the simulator, which
+        // refuses any other.
+        assertCompletionWorks();
+        // The last step of the rotation: the old key dropped from the configuration (the replica
+        // tests start with this environment).
+        environment.put(Suite.INSTANCE, newKeyOnly);
+    }
+
+    /** docs/admin-guide.md, "1. AI settings": changes apply on every other replica within 2 s. */
+    static final Duration SETTINGS_BOUND = Duration.ofSeconds(2);
+    /** instance-service README, "Caches": a revocation reaches the other replicas within pat-cache-ttl. */
+    static final Duration PAT_BOUND = Duration.ofSeconds(10);
+
+    /** The second replica, started on a free port with the first one's environment. */
+    private ServiceProcess secondReplica() {
+        if (secondReplica == null) {
+            secondReplica = Suite.prodService(options, Suite.INSTANCE, "instance-service-2",
+                    Suite.Ports.free().instance(), environment.get(Suite.INSTANCE));
+            secondReplica.start(START);
+        }
+        return secondReplica;
+    }
+
+    private void stopSecondReplica() {
+        if (secondReplica != null) {
+            secondReplica.stop();
+            secondReplica = null;
+        }
+    }
+
+    @Test
+    @Order(6)
+    void settingsChangedThroughOneReplicaApplyOnAnotherWithinTheCacheBound() throws Exception {
+        requireSuite();
+        ServiceProcess first = running.service(Suite.INSTANCE);
+        ServiceProcess second = secondReplica();
+        String project = created("/api/v4/projects", "{\"name\":\"replicas-" + suffix + "\"}")
+                .path("path_with_namespace").asText();
+        String enabled = "{\"project_path\":\"" + project + "\"}";
+        java.util.function.Supplier<RunningSuite.Answer> onSecond =
+                () -> running.post(second, "/api/v4/code_suggestions/enabled", admin, enabled);
+        RunningSuite.Answer warm = onSecond.get();
+        assertThat(warm.status()).as("code suggestions enabled on the second replica: " + warm.body()).isEqualTo(200);
+        long model = queryLong(instanceDb,
+                "SELECT id FROM ai_self_hosted_models WHERE name = 'codestral-on-simulator'");
+        String selfHosted = "{\"provider\":\"self_hosted\",\"ai_self_hosted_model_id\":" + model + "}";
+        String routing = "/api/v4/admin/ai/feature_settings/code_completions";
+        String settings = "/api/v4/admin/ai/settings";
+        List<String> figures = new ArrayList<>();
+
+        // Routing: the feature disabled through the first replica.
+        Instant changed = adminPutAnswered(routing, "{\"provider\":\"disabled\"}");
+        assertThat(running.post(first, "/api/v4/code_suggestions/enabled", admin, enabled).status())
+                .as("at once on the replica that took the change").isEqualTo(403);
+        figures.add("code_completions disabled: " + untilApplied("routing", changed, SETTINGS_BOUND, 403, onSecond));
+
+        // An AI setting: with the feature unassigned, offline_mode decides whether it is disabled.
+        adminPut(routing, "{\"provider\":\"unassigned\"}");
+        changed = adminPutAnswered(settings, "{\"offline_mode\":false}");
+        figures.add("offline_mode off: " + untilApplied("offline_mode false", changed, SETTINGS_BOUND, 200, onSecond));
+        changed = adminPutAnswered(settings, "{\"offline_mode\":true}");
+        figures.add("offline_mode on: " + untilApplied("offline_mode true", changed, SETTINGS_BOUND, 403, onSecond));
+
+        // Routed to the model again: the second replica completes.
+        changed = adminPutAnswered(routing, selfHosted);
+        figures.add("routed to the model: " + untilApplied("routing", changed, SETTINGS_BOUND, 200, onSecond));
+        RunningSuite.Answer completion = running.complete(second, admin, "def add(a, b):\n    ");
+        assertThat(completion.status()).as(completion.body()).isEqualTo(200);
+        assertThat(completion.json().path("model").path("name").asText()).isEqualTo(Suite.SIMULATED_MODEL);
+        System.out.println("Settings reached the second replica (bound " + SETTINGS_BOUND.toMillis() + " ms): " + figures);
+    }
+
+    @Test
+    @Order(7)
+    void aTokenRevokedThroughOneReplicaIsRefusedByAnotherWithinThePatCacheBound() throws Exception {
+        requireSuite();
+        ServiceProcess first = running.service(Suite.INSTANCE);
+        ServiceProcess second = secondReplica();
+        JsonNode pat = personalAccessToken("revoked-across-replicas", null);
+        Map<String, String> credentials = Map.of("PRIVATE-TOKEN", pat.path("token").asText());
+        // Resolved, and so cached, on both replicas.
+        assertThat(running.get(first, "/api/v4/user", credentials).status()).isEqualTo(200);
+        assertThat(running.get(second, "/api/v4/user", credentials).status()).isEqualTo(200);
+
+        RunningSuite.Answer revoked = running.delete(first, "/api/v4/personal_access_tokens/" + pat.path("id").asLong(),
+                admin);
+        assertThat(revoked.status()).as(revoked.body()).isEqualTo(204);
+        Instant changed = Instant.now();
+        assertUnauthorized("revoked, on the replica that revoked it", running.get(first, "/api/v4/user", credentials));
+        Duration took = untilApplied("PAT revocation", changed, PAT_BOUND, 401,
+                () -> running.get(second, "/api/v4/user", credentials));
+        System.out.println("A PAT revoked through one replica was refused by the other after " + took.toMillis()
+                + " ms (bound: pat-cache-ttl, " + PAT_BOUND.toMillis() + " ms)");
+        assertUnauthorized("revoked, on the other replica", running.get(second, "/api/v4/user", credentials));
+        assertUnauthorized("revoked, completion on the other replica",
+                running.complete(second, credentials, "def add(a, b):\n    "));
+        stopSecondReplica();
+    }
+
+    /**
+     * docs/errors.md (instance-service): an unknown, revoked or expired token gets GitLab's
+     * {@code 401 {"message":"401 Unauthorized"}} with {@code X-GitLab-Error-Origin: monolith}, on the
+     * AI endpoints and the REST API alike, in either header.
+     */
+    @Test
+    @Order(8)
+    void anInvalidAnExpiredAndARevokedTokenGetGitLabs401() throws Exception {
+        requireSuite();
+        ServiceProcess instance = running.service(Suite.INSTANCE);
+        // Revoked: works, then revoked through the API.
+        JsonNode revoked = personalAccessToken("revoked", null);
+        String revokedToken = revoked.path("token").asText();
+        assertThat(running.get(instance, "/api/v4/user", Map.of("PRIVATE-TOKEN", revokedToken)).status()).isEqualTo(200);
+        RunningSuite.Answer completion = running.complete(instance, Map.of("PRIVATE-TOKEN", revokedToken), "x = ");
+        assertThat(completion.status()).as("before revocation: " + completion.body()).isEqualTo(200);
+        assertThat(running.delete(instance, "/api/v4/personal_access_tokens/" + revoked.path("id").asLong(), admin)
+                .status()).isEqualTo(204);
+
+        // Expired: the API refuses an expiry in the past, so the token is made with tomorrow's and its
+        // row moved into the past before the token is first used (nothing caches it yet).
+        RunningSuite.Answer past = running.post(instance, "/api/v4/users/" + rootId() + "/personal_access_tokens",
+                admin, "{\"name\":\"expired\",\"scopes\":[\"api\"],\"expires_at\":\""
+                        + java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1) + "\"}");
+        assertThat(past.status()).as(past.body()).isEqualTo(400);
+        assertThat(past.body()).contains("expires_at must be in the future");
+        JsonNode expired = personalAccessToken("expired", java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(1));
+        try (Connection db = DriverManager.getConnection(pgUrl + instanceDb, pgUser, pgPassword);
+             java.sql.PreparedStatement update = db.prepareStatement(
+                     "UPDATE personal_access_tokens SET expires_at = DATE '2020-01-01' WHERE id = ?")) {
+            update.setLong(1, expired.path("id").asLong());
+            assertThat(update.executeUpdate()).isEqualTo(1);
+        }
+
+        Map<String, String> tokens = new LinkedHashMap<>();
+        tokens.put("invalid", "glpat-" + UUID.randomUUID().toString().replace("-", ""));
+        tokens.put("expired", expired.path("token").asText());
+        tokens.put("revoked", revokedToken);
+        tokens.forEach((kind, token) -> {
+            for (Map<String, String> credentials : List.of(Map.of("PRIVATE-TOKEN", token),
+                    Map.of("Authorization", "Bearer " + token))) {
+                String header = credentials.keySet().iterator().next();
+                assertUnauthorized(kind + " in " + header + ", completion",
+                        running.complete(instance, credentials, "def add(a, b):\n    "));
+                assertUnauthorized(kind + " in " + header + ", /api/v4/user",
+                        running.get(instance, "/api/v4/user", credentials));
+                assertUnauthorized(kind + " in " + header + ", chat", running.post(instance, "/api/v4/chat/completions",
+                        credentials, "{\"content\":\"hello\"}"));
+            }
+        });
+    }
+
+    /**
+     * token-service README "Rotating the master key": the same at token-service for the signing
+     * keys' private halves (both the retired and the signing one, after the rotation above); the
+     * new key alone refuses to start naming a key's {@code kid}.
+     */
+    @Test
+    @Order(9)
+    void aNewTokenServiceMasterKeyReencryptsTheSigningKeysAtStartUp() throws Exception {
+        requireSuite();
+        Map<String, String> before = signingKeyCiphertexts();
+        assertThat(before).isNotEmpty();
+        Map<String, String> old = environment.get(Suite.TOKEN_SERVICE);
+        String oldKey = old.get("ENCLAVE_TOKEN_MASTER_KEY");
+        String newKey = rand();
+        Map<String, String> newKeyOnly = with(old, "ENCLAVE_TOKEN_MASTER_KEY", newKey);
+        Map<String, String> rotating = with(newKeyOnly, "ENCLAVE_TOKEN_PREVIOUS_MASTER_KEYS", oldKey);
+
+        running.service(Suite.TOKEN_SERVICE).stop();
+        String refused = refusedStart(Suite.TOKEN_SERVICE, "token-service-new-master-key-only", newKeyOnly);
+        assertThat(refused).as("the refusal names a signing key and what to set")
+                .contains("Cannot read the private key of signing key", "enclave.token.master-key",
+                        "enclave.token.previous-master-keys")
+                .containsAnyOf(before.keySet().toArray(String[]::new))
+                .doesNotContain(newKey).doesNotContain(oldKey);
+        assertThat(signingKeyCiphertexts()).as("a refused start writes nothing").isEqualTo(before);
+
+        ServiceProcess rotated = suite.restartProd(options, Suite.TOKEN_SERVICE, rotating);
+        Map<String, String> after = signingKeyCiphertexts();
+        assertThat(after.keySet()).isEqualTo(before.keySet());
+        before.forEach((kid, ciphertext) -> assertThat(after.get(kid)).as(kid + " re-encrypted").isNotEqualTo(ciphertext));
+        assertThat(Files.readString(rotated.log()))
+                .contains("Re-encrypted " + before.size() + " signing key(s) under the current master key")
+                .doesNotContain(newKey).doesNotContain(oldKey);
+        // The signing key's private half opens: a new OAuth token is signed by it and accepted.
+        String access = compositeIdentityWorks();
+        assertThat(kidOf(access)).isEqualTo(signingKid());
+        assertCompletionWorks();
+        environment.put(Suite.TOKEN_SERVICE, newKeyOnly);
+    }
+
+    private Map<String, String> signingKeyCiphertexts() throws SQLException {
+        Map<String, String> keys = new java.util.TreeMap<>();
+        try (Connection db = DriverManager.getConnection(pgUrl + tokenDb, pgUser, pgPassword);
+             Statement sql = db.createStatement();
+             java.sql.ResultSet rows = sql.executeQuery("SELECT kid, private_key_encrypted FROM signing_key")) {
+            while (rows.next()) {
+                keys.put(rows.getString(1), rows.getString(2));
+            }
+        }
+        return keys;
+    }
+
+    private String queryOne(String database, String query) throws SQLException {
+        try (Connection db = DriverManager.getConnection(pgUrl + database, pgUser, pgPassword);
+             Statement sql = db.createStatement();
+             java.sql.ResultSet rows = sql.executeQuery(query)) {
+            assertThat(rows.next()).as(query).isTrue();
+            String value = rows.getString(1);
+            assertThat(rows.next()).as(query + ": one row").isFalse();
+            return value;
+        }
+    }
+
+    private long queryLong(String database, String query) throws SQLException {
+        return Long.parseLong(queryOne(database, query));
+    }
+
+    private static Map<String, String> with(Map<String, String> env, String variable, String value) {
+        Map<String, String> copy = new LinkedHashMap<>(env);
+        copy.put(variable, value);
+        return Map.copyOf(copy);
+    }
+
+    /** PUT as the admin on the first replica; returns when its answer arrived. */
+    private Instant adminPutAnswered(String path, String json) {
+        adminPut(path, json);
+        return Instant.now();
+    }
+
+    /**
+     * Polls {@code call} (on another replica) until it answers {@code expected}. A request sent more
+     * than {@code bound} after {@code changed} (when the change's answer arrived) that still answers
+     * otherwise fails the test: earlier requests may see the old state. Returns how long after the
+     * change the first request was sent that saw the new one.
+     */
+    private Duration untilApplied(String what, Instant changed, Duration bound, int expected,
+                                  java.util.function.Supplier<RunningSuite.Answer> call) throws InterruptedException {
+        Instant limit = changed.plus(bound);
+        while (true) {
+            Instant sent = Instant.now();
+            RunningSuite.Answer answer = call.get();
+            if (answer.status() == expected) {
+                return Duration.between(changed, sent);
+            }
+            if (!sent.isBefore(limit)) {
+                fail(what + ": a request sent " + Duration.between(changed, sent).toMillis() + " ms after the change "
+                        + "still answered " + answer.status() + " " + answer.body() + " (documented bound: "
+                        + bound.toMillis() + " ms)");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private long rootId() {
+        return running.get(Suite.INSTANCE, "/api/v4/user", admin).json().path("id").asLong();
+    }
+
+    /** A personal access token of the admin ({@code api} scope), made through the admin API. */
+    private JsonNode personalAccessToken(String name, java.time.LocalDate expiresAt) {
+        return created("/api/v4/users/" + rootId() + "/personal_access_tokens", "{\"name\":\"" + name
+                + "\",\"scopes\":[\"api\"]" + (expiresAt == null ? "" : ",\"expires_at\":\"" + expiresAt + "\"") + "}");
+    }
+
+    private static void assertUnauthorized(String what, RunningSuite.Answer answer) {
+        assertThat(answer.status()).as(what + ": " + answer.body()).isEqualTo(401);
+        assertThat(answer.json()).as(what).isEqualTo(RunningSuite.JSON.createObjectNode().put("message", "401 Unauthorized"));
+        assertThat(answer.header("X-GitLab-Error-Origin")).as(what).isEqualTo("monolith");
     }
 
     private static String kidOf(String jwt) {

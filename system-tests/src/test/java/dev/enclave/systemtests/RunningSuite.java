@@ -22,7 +22,17 @@ final class RunningSuite implements AutoCloseable {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    record Answer(int status, String contentType, String body) {
+    record Answer(int status, String contentType, String body, java.net.http.HttpHeaders headers) {
+
+        Answer(int status, String contentType, String body) {
+            this(status, contentType, body, java.net.http.HttpHeaders.of(Map.of(), (name, value) -> true));
+        }
+
+        /** The first value of a response header, or empty. */
+        String header(String name) {
+            return headers.firstValue(name).orElse("");
+        }
+
         JsonNode json() {
             try {
                 return JSON.readTree(body);
@@ -81,7 +91,12 @@ final class RunningSuite implements AutoCloseable {
     }
 
     Answer post(String service, String path, Map<String, String> headers, String body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(service(service).url() + path))
+        return post(service(service), path, headers, body);
+    }
+
+    /** To any process, one of the suite's or not (another replica). */
+    Answer post(ServiceProcess target, String path, Map<String, String> headers, String body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target.url() + path))
                 .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
@@ -118,17 +133,34 @@ final class RunningSuite implements AutoCloseable {
     }
 
     Answer get(String service, String path, Map<String, String> headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(service(service).url() + path))
+        return get(service(service), path, headers);
+    }
+
+    /** To any process, one of the suite's or not (another replica). */
+    Answer get(ServiceProcess target, String path, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target.url() + path))
                 .timeout(Duration.ofSeconds(30)).GET();
+        headers.forEach(request::header);
+        return send(request.build());
+    }
+
+    Answer delete(ServiceProcess target, String path, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target.url() + path))
+                .timeout(Duration.ofSeconds(30)).DELETE();
         headers.forEach(request::header);
         return send(request.build());
     }
 
     /** {@code POST /api/v4/code_suggestions/completions} as the seeded admin. */
     Answer complete(String contentAboveCursor) {
+        return complete(service(Suite.INSTANCE), Map.of("PRIVATE-TOKEN", adminToken), contentAboveCursor);
+    }
+
+    /** {@code POST /api/v4/code_suggestions/completions} at {@code instance} with the given credentials. */
+    Answer complete(ServiceProcess instance, Map<String, String> credentials, String contentAboveCursor) {
         String body = "{\"current_file\":{\"file_name\":\"main.py\",\"content_above_cursor\":"
                 + quote(contentAboveCursor) + ",\"content_below_cursor\":\"\"}}";
-        return post(Suite.INSTANCE, "/api/v4/code_suggestions/completions", Map.of("PRIVATE-TOKEN", adminToken), body);
+        return post(instance, "/api/v4/code_suggestions/completions", credentials, body);
     }
 
     /** HTTP Basic credentials of instance-service at token-service's internal API. */
@@ -164,7 +196,7 @@ final class RunningSuite implements AutoCloseable {
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             return new Answer(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""),
-                    response.body());
+                    response.body(), response.headers());
         } catch (IOException e) {
             throw new UncheckedIOException("Calling " + request.uri(), e);
         } catch (InterruptedException e) {

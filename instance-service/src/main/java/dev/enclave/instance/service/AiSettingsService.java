@@ -48,7 +48,8 @@ public class AiSettingsService {
                          List<String> egressAllowedCidrs) {
     }
 
-    private record Cached(Effective settings, Instant readAt) {
+    /** Settings as read from the database at {@code readAt}. */
+    public record Cached(Effective settings, Instant readAt) {
     }
 
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(AiSettingsService.class);
@@ -71,13 +72,21 @@ public class AiSettingsService {
     }
 
     public Effective current() {
+        return snapshot().settings();
+    }
+
+    /**
+     * The settings in force with the time they were read: a cache built on them (the feature
+     * routes) must expire with them, or a change would take up to two TTLs to arrive.
+     */
+    public Cached snapshot() {
         Cached snapshot = cached;
         Instant now = clock.instant();
         if (snapshot == null || !now.isBefore(snapshot.readAt().plus(config.settingsCacheTtl()))) {
             Cached good = lastGood;
             Instant wait = retryAt;
             if (good != null && wait != null && now.isBefore(wait)) {
-                return good.settings();
+                return good;
             }
             try {
                 snapshot = new Cached(QuarkusTransaction.joiningExisting().call(() -> effective(AiSettings.current())), now);
@@ -95,7 +104,7 @@ public class AiSettingsService {
                 }
                 backoff = next;
                 retryAt = now.plus(next);
-                return good.settings();
+                return good;
             }
             if (backoff != null) {
                 LOG.infof("Reading the AI settings works again");
@@ -105,7 +114,7 @@ public class AiSettingsService {
             cached = snapshot;
             lastGood = snapshot;
         }
-        return snapshot.settings();
+        return snapshot;
     }
 
     /** When the settings in use were read (empty before the first read). */

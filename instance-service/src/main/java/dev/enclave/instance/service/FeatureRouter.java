@@ -15,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * "Check if a self-hosted model is configured": decides, per request, where an AI feature goes.
  * Decisions are cached per feature for at most {@code settings-cache-ttl}, and dropped at once on
- * this replica when an admin changes settings or routing.
+ * this replica when an admin changes settings or routing. A decision made on AI settings read
+ * earlier expires when they do, so a change through another replica arrives within one TTL, not two.
  */
 @ApplicationScoped
 public class FeatureRouter {
@@ -89,13 +90,13 @@ public class FeatureRouter {
                 && now.isBefore(cached.readAt().plus(settings.cacheTtl()))) {
             return cached.route();
         }
-        Route route = QuarkusTransaction.joiningExisting().call(() -> resolve(feature));
-        routes.put(feature, new Cached(route, generation, now));
+        AiSettingsService.Cached read = settings.snapshot();
+        Route route = QuarkusTransaction.joiningExisting().call(() -> resolve(feature, read.settings()));
+        routes.put(feature, new Cached(route, generation, read.readAt().isBefore(now) ? read.readAt() : now));
         return route;
     }
 
-    private Route resolve(String feature) {
-        AiSettingsService.Effective current = settings.current();
+    private Route resolve(String feature, AiSettingsService.Effective current) {
         FeatureSetting setting = FeatureSetting.findByFeature(feature).orElse(null);
         String provider = setting == null ? FeatureSetting.UNASSIGNED : setting.provider;
         return switch (provider) {
