@@ -1,6 +1,7 @@
 package dev.enclave.gateway.security;
 
 import dev.enclave.gateway.rest.GatewayException;
+import dev.enclave.gateway.tracing.RequestFeature;
 import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
@@ -28,6 +29,7 @@ public class UnitPrimitiveAuthorizer {
      * @return who holds the token; fails with 403 when the token lacks {@code primitive}
      */
     public Uni<Caller> require(String primitive, String capability) {
+        RequestFeature.mark(primitive);
         return identities.getDeferredIdentity().onItem().transformToUni(identity -> {
             if (!grants(identity, primitive)) {
                 return Uni.createFrom().failure(GatewayException.forbidden("Unauthorized to access " + capability));

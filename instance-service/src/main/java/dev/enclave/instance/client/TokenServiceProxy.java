@@ -1,6 +1,13 @@
 package dev.enclave.instance.client;
 
 import dev.enclave.instance.config.InstanceConfig;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -22,6 +29,8 @@ import java.util.Map;
  * {@code enclave.instance.token-service.connect-timeout} and {@code .request-timeout}. A failure
  * is a {@link TokenServiceClient.TokenServiceUnavailableException} whose message names
  * token-service without its address or the exception (those go to the log, with the request id).
+ * Each call is a client span of the request's trace and carries its W3C trace context (the JDK
+ * client is not instrumented by Quarkus, so this class does what the instrumented clients do).
  */
 @ApplicationScoped
 public class TokenServiceProxy {
@@ -37,9 +46,13 @@ public class TokenServiceProxy {
 
     private final HttpClient http;
     private final InstanceConfig config;
+    private final OpenTelemetry telemetry;
+    private final Tracer tracer;
 
-    public TokenServiceProxy(InstanceConfig config) {
+    public TokenServiceProxy(InstanceConfig config, OpenTelemetry telemetry) {
         this.config = config;
+        this.telemetry = telemetry;
+        this.tracer = telemetry.getTracer("dev.enclave.instance.token-service-client");
         this.http = HttpClient.newBuilder().connectTimeout(config.tokenService().connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
@@ -69,25 +82,41 @@ public class TokenServiceProxy {
                         : HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(request::header);
         String path = pathAndQuery.contains("?") ? pathAndQuery.substring(0, pathAndQuery.indexOf('?')) : pathAndQuery;
-        try {
+        Span span = tracer.spanBuilder(method + " " + path).setSpanKind(SpanKind.CLIENT)
+                .setAttribute("http.request.method", method)
+                .setAttribute("url.full", config.tokenServiceUrl() + path)
+                .setAttribute("server.address", URI.create(config.tokenServiceUrl()).getHost())
+                .startSpan();
+        try (Scope ignored = span.makeCurrent()) {
+            telemetry.getPropagators().getTextMapPropagator().inject(Context.current(), request,
+                    HttpRequest.Builder::header);
             HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            span.setAttribute("http.response.status_code", response.statusCode());
+            if (response.statusCode() >= 500) {
+                span.setStatus(StatusCode.ERROR);
+            }
             Map<String, String> passed = new LinkedHashMap<>();
             for (String name : PASSED_HEADERS) {
                 response.headers().firstValue(name).ifPresent(v -> passed.put(name, v));
             }
             return new Answer(response.statusCode(), passed, response.body());
         } catch (HttpTimeoutException e) {
+            span.setStatus(StatusCode.ERROR, "timeout");
             LOG.warnf("token-service at %s did not answer %s %s within %s: %s", config.tokenServiceUrl(), method, path,
                     config.tokenService().requestTimeout(), e);
             throw new TokenServiceClient.TokenServiceUnavailableException("token-service did not answer within "
                     + seconds(config.tokenService().requestTimeout().toMillis()));
         } catch (IOException e) {
+            span.setStatus(StatusCode.ERROR, "unreachable");
             LOG.warnf("token-service at %s is unreachable (%s %s): %s", config.tokenServiceUrl(), method, path, e);
             throw new TokenServiceClient.TokenServiceUnavailableException("token-service is unreachable");
         } catch (InterruptedException e) {
             // A fault tolerance timeout interrupts the calling thread.
             Thread.currentThread().interrupt();
+            span.setStatus(StatusCode.ERROR, "interrupted");
             throw new TokenServiceClient.TokenServiceUnavailableException("token-service did not answer in time");
+        } finally {
+            span.end();
         }
     }
 

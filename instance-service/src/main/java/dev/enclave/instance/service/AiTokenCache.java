@@ -126,7 +126,8 @@ public class AiTokenCache {
             return running;
         }
         try {
-            renewals.execute(() -> {
+            // the mint is part of the trace of the request that started it
+            renewals.execute(io.opentelemetry.context.Context.current().wrap(() -> {
                 try {
                     TokenServiceClient.AiToken token = mint(key, scopes);
                     minting.remove(key, mine);
@@ -136,7 +137,7 @@ public class AiTokenCache {
                     mine.completeExceptionally(e);
                     LOG.debugf("AI token mint for [%s] failed: %s", key, e.getMessage());
                 }
-            });
+            }));
         } catch (RejectedExecutionException e) {
             minting.remove(key, mine);
             mine.completeExceptionally(new TokenServiceClient.TokenServiceUnavailableException(

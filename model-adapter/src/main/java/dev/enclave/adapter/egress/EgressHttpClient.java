@@ -98,7 +98,10 @@ public class EgressHttpClient {
                 .setConnectTimeout((int) config.connectTimeout().toMillis())
                 .setKeepAlive(true)
                 .setVerifyHost(true)
-                .setMaxPoolSize(MAX_CONNECTIONS_PER_SERVER);
+                .setMaxPoolSize(MAX_CONNECTIONS_PER_SERVER)
+                // no trace context to model servers (a cloud provider is a third party); the model
+                // call's own span (ModelCallService, GenAI attributes) is the trace's last link
+                .setTracingPolicy(io.vertx.core.tracing.TracingPolicy.IGNORE);
         config.tlsConfigurationName().ifPresent(name -> trust(options, name, tls));
         this.http = vertx.createHttpClient(options);
         // created at start-up, off any event loop, so this is a fresh context of its own

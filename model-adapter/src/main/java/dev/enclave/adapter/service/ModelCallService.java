@@ -10,6 +10,9 @@ import dev.enclave.adapter.egress.ModelHttpResponse;
 import dev.enclave.adapter.provider.ModelCallException;
 import dev.enclave.adapter.provider.ModelProvider;
 import dev.enclave.adapter.provider.ProviderCall;
+import dev.enclave.adapter.stream.StreamOutcome;
+import dev.enclave.adapter.stream.StreamParser;
+import io.opentelemetry.api.trace.Tracer;
 import dev.enclave.adapter.provider.UnexpectedAnswerException;
 import dev.enclave.adapter.rest.AdapterWire;
 import io.quarkus.arc.All;
@@ -50,9 +53,11 @@ public class ModelCallService {
     private final long maxAnswerBytes;
     /** A stream's line or frame cap: the answer cap, within what an array index can address. */
     private final int maxLineBytes;
+    private final Tracer tracer;
 
     public ModelCallService(@All List<ModelProvider> providers, EgressHttpClient http, ObjectMapper json,
-                            AdapterConfig config, ModelServerGuards guards) {
+                            AdapterConfig config, ModelServerGuards guards, Tracer tracer) {
+        this.tracer = tracer;
         this.providers = providers.stream()
                 .collect(Collectors.toMap(ModelProvider::name, Function.identity(), (a, b) -> a, TreeMap::new));
         this.http = http;
@@ -78,12 +83,16 @@ public class ModelCallService {
                                                       Deadline deadline) {
         return Uni.createFrom().deferred(() -> {
             Prepared unauthorized = prepare(request, false);
+            ModelCallSpan span = ModelCallSpan.start(tracer, request, unauthorized.provider().name(), false);
             // the answer is read inside the guarded call, so that a malformed one counts for the breaker
             return authorize(unauthorized, request, deadline).flatMap(call ->
                             guards.call(call.endpoint(), deadline, true, lease ->
                                     http.post(call.endpoint(), call.call().pathAndQuery(), call.call().headers(),
                                                     call.call().body(), deadline, maxAnswerBytes)
                                             .map(response -> answer(call, request, response))))
+                    .invoke(answer -> span.finished(answer.finishReason(), answer.model(), answer.usage()))
+                    .onFailure().invoke(span::end)
+                    .onCancellation().invoke(() -> span.end(null))
                     .emitOn(executor(caller));
         });
     }
@@ -117,6 +126,7 @@ public class ModelCallService {
         return Uni.createFrom().deferred(() -> {
             Prepared unauthorized = prepare(request, true);
             Executor onCaller = executor(caller);
+            ModelCallSpan span = ModelCallSpan.start(tracer, request, unauthorized.provider().name(), true);
             // the stream holds its bulkhead slot until it ends: the lease goes with it
             return authorize(unauthorized, request, deadline).flatMap(call ->
                     guards.<Flow.Publisher<String>>call(call.endpoint(), deadline, false, lease ->
@@ -126,16 +136,37 @@ public class ModelCallService {
                                         if (stream.status() / 100 == 2) {
                                             return Uni.createFrom().<Flow.Publisher<String>>item(
                                                     new NdjsonEventStream(stream, sink -> call.provider()
-                                                            .streamParser(request, sink, maxLineBytes), json, caller,
-                                                            requestId, request.model().identifier(),
+                                                            .streamParser(request, observed(sink, span), maxLineBytes),
+                                                            json, caller, requestId, request.model().identifier(),
                                                             text -> withoutSecrets(text, request.model().apiKey()),
-                                                            lease::end));
+                                                            failure -> {
+                                                                span.end(failure);
+                                                                lease.end(failure);
+                                                            }));
                                         }
                                         return http.collect(stream, maxAnswerBytes)
                                                 .map(response -> refused(call, request, response));
                                     })))
+                    .onFailure().invoke(span::end)
+                    .onCancellation().invoke(() -> span.end(null))
                     .emitOn(onCaller);
         });
+    }
+
+    /** The stream's outcome (finish reason, usage) goes on the model call's span too. */
+    private static StreamParser.Sink observed(StreamParser.Sink sink, ModelCallSpan span) {
+        return new StreamParser.Sink() {
+            @Override
+            public void text(String text) {
+                sink.text(text);
+            }
+
+            @Override
+            public void done(StreamOutcome outcome) {
+                span.finished(outcome.finishReason(), outcome.model(), outcome.usage());
+                sink.done(outcome);
+            }
+        };
     }
 
     /** Without a request's deadline: the read timeout from now. */

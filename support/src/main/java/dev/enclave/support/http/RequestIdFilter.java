@@ -36,6 +36,7 @@ public class RequestIdFilter {
         }
         MDC.put(MDC_KEY, id);
         request.setProperty(MDC_KEY, id);
+        routing.put(MDC_KEY, id); // for the access log's line (AccessLog)
     }
 
     @ServerResponseFilter
