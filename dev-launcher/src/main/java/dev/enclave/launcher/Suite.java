@@ -33,12 +33,42 @@ public final class Suite implements AutoCloseable {
             return new Ports(freePort(), freePort(), freePort(), freePort(), freePort());
         }
 
+        /** Below Linux's ephemeral range (32768–60999), which outgoing connections draw from. */
+        static final int LOW = 20000;
+        static final int HIGH = 32000;
+        /** Ports this JVM handed out: never twice (a stopped suite's port may still be closing). */
+        private static final Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        /**
+         * A port free now, outside the ephemeral range: a port the kernel picked for a listener
+         * ({@code new ServerSocket(0)}) is one it also gives to outgoing connections, so on a busy
+         * machine another process's connection can take it between this choice and the service's
+         * bind ("Port … seems to be in use"). Falls back to the kernel's choice.
+         */
         private static int freePort() {
+            java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+            for (int attempt = 0; attempt < 200; attempt++) {
+                int port = random.nextInt(LOW, HIGH);
+                if (!HANDED_OUT.contains(port) && bindable(port) && HANDED_OUT.add(port)) {
+                    return port;
+                }
+            }
             try (ServerSocket socket = new ServerSocket(0)) {
                 socket.setReuseAddress(true);
                 return socket.getLocalPort();
             } catch (IOException e) {
                 throw new UncheckedIOException("No free port", e);
+            }
+        }
+
+        /** Free on every address (the services bind 127.0.0.1 or, in some tests, 0.0.0.0). */
+        private static boolean bindable(int port) {
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.setReuseAddress(true);
+                socket.bind(new java.net.InetSocketAddress((java.net.InetAddress) null, port));
+                return true;
+            } catch (IOException e) {
+                return false;
             }
         }
     }
