@@ -27,7 +27,16 @@ public final class ContractStubs {
      * the test is done. (The fake's request journal is left alone: other tests share it.)
      */
     public static StubMapping stub(WireMockServer server, Contract contract) {
-        MappingBuilder mapping = WireMock.request(contract.request().method(), WireMock.urlPathMatching(pathRegex(contract)))
+        return stub(server, contract, "");
+    }
+
+    /**
+     * As {@link #stub(WireMockServer, Contract)}, for a fake that serves the provider under
+     * {@code prefix} (e.g. {@code /gateway}, when one WireMock stands in for two services).
+     */
+    public static StubMapping stub(WireMockServer server, Contract contract, String prefix) {
+        MappingBuilder mapping = WireMock.request(contract.request().method(),
+                        WireMock.urlPathMatching(Pattern.quote(prefix) + pathRegex(contract)))
                 .atPriority(1);
         ResponseDefinitionBuilder answer = WireMock.aResponse().withStatus(contract.response().status())
                 .withBody(ContractVerifier.exampleResponseBody(contract));
@@ -41,6 +50,12 @@ public final class ContractStubs {
      * the contract; a line saying so when it sent none.
      */
     public static List<String> requestMismatches(WireMockServer server, Contract contract, StubMapping stub) {
+        return requestMismatches(server, contract, stub, "");
+    }
+
+    /** As {@link #requestMismatches(WireMockServer, Contract, StubMapping)}, for a stub made with a prefix. */
+    public static List<String> requestMismatches(WireMockServer server, Contract contract, StubMapping stub,
+                                                 String prefix) {
         List<LoggedRequest> sent = server.getAllServeEvents().stream()
                 .filter(e -> e.getStubMapping() != null && stub.getId().equals(e.getStubMapping().getId()))
                 .map(e -> e.getRequest()).map(LoggedRequest.class::cast).toList();
@@ -49,7 +64,8 @@ public final class ContractStubs {
             out.add(contract + ": the consumer sent no such request");
         }
         for (LoggedRequest request : sent) {
-            ContractVerifier.verifyConsumerRequest(contract, request.getMethod().value(), request.getUrl(),
+            String url = request.getUrl().startsWith(prefix) ? request.getUrl().substring(prefix.length()) : request.getUrl();
+            ContractVerifier.verifyConsumerRequest(contract, request.getMethod().value(), url,
                     request::getHeader, request.getBodyAsString()).forEach(m -> out.add(contract + ": " + m));
         }
         return out;
