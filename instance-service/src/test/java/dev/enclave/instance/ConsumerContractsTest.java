@@ -6,17 +6,32 @@ import dev.enclave.contracts.Contract;
 import dev.enclave.contracts.ContractStubs;
 import dev.enclave.contracts.Contracts;
 import dev.enclave.instance.client.TokenServiceClient;
+import dev.enclave.instance.domain.SelfHostedModel;
+import dev.enclave.instance.domain.User;
 import dev.enclave.instance.security.RevokedAccessTokens;
+import dev.enclave.instance.service.AiTokenCache;
+import dev.enclave.instance.service.ModelConnectionCheck;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -34,13 +49,29 @@ class ConsumerContractsTest {
     @Inject
     RevokedAccessTokens revoked;
 
+    @Inject
+    TestData data;
+
+    @Inject
+    AiTokenCache aiTokens;
+
+    @Inject
+    ModelConnectionCheck connectionCheck;
+
     StubMapping stub;
+    /** Stubs of the neighbours a gateway call needs besides the contract's (the AI token). */
+    final List<StubMapping> others = new ArrayList<>();
+
+    /** Where the fake serves the AI gateway (enclave.instance.ai-gateway-url). */
+    static final String GATEWAY = "/gateway";
 
     @AfterEach
     void removeStub() {
         if (stub != null) {
             FakeTokenServiceAndGateway.server.removeStub(stub);
         }
+        others.forEach(FakeTokenServiceAndGateway.server::removeStub);
+        others.clear();
     }
 
     @Test
@@ -68,5 +99,93 @@ class ConsumerContractsTest {
         String jti = contract.response().body().get("revocations").get(0).get("jti").asText();
         assertThat(revoked.isRevoked(jti)).as("the revoked jti in the contract's answer was read").isTrue();
         assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
+    }
+
+    /**
+     * A user with a Duo seat and a personal access token, the feature routed to a self-hosted model,
+     * and an AI token from token-service (the instance's cache emptied, so that it is minted anew).
+     */
+    private String aiUserWithRoute(String... features) {
+        others.add(FakeTokenServiceAndGateway.server.stubFor(post(urlEqualTo("/internal/v1/ai-tokens")).atPriority(1)
+                .willReturn(aResponse().withHeader("Content-Type", "application/json")
+                        .withBody("{\"token\":\"header.payload.sig\",\"issued_at\":" + Instant.now().getEpochSecond()
+                                + ",\"expires_at\":" + (Instant.now().getEpochSecond() + 3600) + "}"))));
+        aiTokens.invalidateAll();
+        User user = data.user(User.ACTIVE);
+        data.giveDuoSeat(user);
+        SelfHostedModel model = data.model("sk-model-key");
+        for (String feature : features) {
+            data.route(feature, model);
+        }
+        return data.token(user, Set.of("ai_features"), LocalDate.now().plusDays(1));
+    }
+
+    private static Map<String, Object> editorsCompletionBody(boolean stream) {
+        return Map.of("current_file", Map.of("file_name", "main.py", "content_above_cursor", "def add(a, b):\n    ",
+                        "content_below_cursor", "\n", "language_identifier", "python"),
+                "project_path", "group/project", "project_id", 42, "stream", stream);
+    }
+
+    @Test
+    void codeCompletion() {
+        Contract contract = Contracts.get("instance-service", "ai-gateway", "a code completion from a self-hosted model");
+        String token = aiUserWithRoute("code_completions");
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract, GATEWAY);
+
+        Response answer = given().header("PRIVATE-TOKEN", token).contentType(ContentType.JSON)
+                .body(editorsCompletionBody(false)).post("/api/v4/code_suggestions/completions");
+
+        answer.then().statusCode(200);
+        assertThat(answer.jsonPath().getString("choices[0].text"))
+                .isEqualTo(contract.response().body().get("choices").get(0).get("text").asText());
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub, GATEWAY)).isEmpty();
+    }
+
+    @Test
+    void streamedCodeCompletion() {
+        Contract contract = Contracts.get("instance-service", "ai-gateway",
+                "a streamed code completion from a self-hosted model");
+        String token = aiUserWithRoute("code_completions");
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract, GATEWAY);
+
+        Response answer = given().header("PRIVATE-TOKEN", token).contentType(ContentType.JSON)
+                .body(editorsCompletionBody(true)).post("/api/v4/code_suggestions/completions");
+
+        answer.then().statusCode(200).contentType(org.hamcrest.Matchers.startsWith("text/event-stream"));
+        assertThat(answer.asString()).isEqualTo(contract.response().text());
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub, GATEWAY)).isEmpty();
+    }
+
+    @Test
+    void duoChat() {
+        Contract contract = Contracts.get("instance-service", "ai-gateway", "a Duo Chat answer from a self-hosted model");
+        String token = aiUserWithRoute("duo_chat");
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract, GATEWAY);
+
+        // with the editor's selection and a file the user added: every optional field of the message
+        Response answer = given().header("PRIVATE-TOKEN", token).contentType(ContentType.JSON)
+                .body(Map.of("content", "How do I revert a commit?",
+                        "current_file", Map.of("file_name", "main.py", "selected_text", "def add(a, b):"),
+                        "additional_context", List.of(Map.of("category", "file", "id", "util.py", "content", "x = 1"))))
+                .post("/api/v4/chat/completions");
+
+        answer.then().statusCode(201);
+        String expected = contract.response().ndjson().get(0).get("data").get("text").asText();
+        assertThat(answer.as(String.class)).isEqualTo(expected);
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub, GATEWAY)).isEmpty();
+    }
+
+    @Test
+    void modelConnectionCheck() {
+        Contract contract = Contracts.get("instance-service", "ai-gateway", "the self-hosted model connection check");
+        aiUserWithRoute();
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract, GATEWAY);
+
+        ModelConnectionCheck.Result result = connectionCheck.check(data.model("sk-model-key"))
+                .await().atMost(Duration.ofSeconds(10));
+
+        assertThat(result.errors()).isEmpty();
+        assertThat(result.success()).isTrue();
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub, GATEWAY)).isEmpty();
     }
 }
