@@ -85,4 +85,19 @@ class ConsumerContractsTest {
         assertThat(answer.asString()).isEqualTo("{\"type\":\"final_answer_delta\",\"data\":{\"text\":\"" + delta + "\"}}\n");
         assertThat(ContractStubs.requestMismatches(FakeIssuerAndAdapter.server, contract, stub, ADAPTER)).isEmpty();
     }
+
+    /**
+     * The fake token-service's discovery document and key set are token-service's contract examples
+     * filled with this test's issuer and key ({@link TestTokens}): an AI token signed with that key
+     * gets past authentication (to the 422 of an empty body), one signed with another key does not.
+     */
+    @Test
+    void aiTokensAreVerifiedAgainstTheContractsDiscoveryAndKeySet() {
+        instance(List.of("complete_code")).body(Map.of()).post("/v2/code/completions").then().statusCode(422);
+        given().contentType(ContentType.JSON)
+                .header("Authorization", "Bearer " + TestTokens.sign(TestTokens.UNKNOWN, TestTokens.claims(List.of("complete_code"))))
+                .header("X-Gitlab-Authentication-Type", "oidc").header("X-Gitlab-Realm", "self-managed")
+                .header("X-Gitlab-Instance-Id", TestTokens.INSTANCE_ID)
+                .body(Map.of()).post("/v2/code/completions").then().statusCode(401);
+    }
 }

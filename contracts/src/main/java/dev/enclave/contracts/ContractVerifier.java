@@ -218,6 +218,15 @@ public final class ContractVerifier {
         return body == null ? "" : stripOptionalMarks(body).toString();
     }
 
+    /**
+     * The example answer with its {@code {{placeholders}}} filled: for a consumer's fake that must
+     * answer with this test's values (its issuer, its signing key) in the contract's fields. A
+     * placeholder without a value is an error.
+     */
+    public static String exampleResponseBody(Contract contract, Map<String, String> values) {
+        return fill(exampleResponseBody(contract), values);
+    }
+
     private static JsonNode stripOptionalMarks(JsonNode node) {
         if (node.isObject()) {
             com.fasterxml.jackson.databind.node.ObjectNode copy = Contracts.JSON.createObjectNode();

@@ -188,4 +188,17 @@ class ConsumerContractsTest {
         assertThat(result.success()).isTrue();
         assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub, GATEWAY)).isEmpty();
     }
+
+    /**
+     * The fake token-service's discovery document and key set are token-service's contract examples
+     * filled with this test's issuer and key ({@link TestOAuthTokens}): an access token signed with
+     * that key is accepted, so quarkus-oidc reads what token-service is verified to publish.
+     */
+    @Test
+    void accessTokensAreVerifiedAgainstTheContractsDiscoveryAndKeySet() {
+        User user = data.user(User.ACTIVE);
+        given().auth().oauth2(TestOAuthTokens.accessToken(user.id, "read_user")).get("/api/v4/user")
+                .then().statusCode(200).body("id", org.hamcrest.Matchers.equalTo(user.id.intValue()));
+        assertThat(TestOAuthTokens.jwks()).contains("\"kid\":\"" + TestOAuthTokens.KEY.getKeyId() + "\"");
+    }
 }

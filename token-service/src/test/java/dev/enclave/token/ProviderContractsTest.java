@@ -49,7 +49,7 @@ class ProviderContractsTest {
         values.put("gateway-credentials", basic("ai-gateway", "test-gateway-secret"));
         values.put("instance-id", UUID.randomUUID().toString());
         switch (name) {
-            case "the instance's client credentials", "ai-gateway's client credentials" -> {
+            case "the instance's client credentials", "ai-gateway's client credentials", "the published signing keys" -> {
             }
             case "an access token revoked after the instance's last poll",
                  "an access token revoked after model-adapter's last poll" -> {
