@@ -46,6 +46,31 @@ public final class ContractStubs {
     }
 
     /**
+     * As {@link #stub(WireMockServer, Contract, String)}, answering {@code body}: the contract's
+     * example with values the consumer's state needs (ids it has not seen yet, say). It must match
+     * the example by shape, so that it says nothing the provider is not verified to say.
+     */
+    public static StubMapping stub(WireMockServer server, Contract contract, String prefix, String body) {
+        List<String> mismatches;
+        try {
+            mismatches = Shapes.mismatches(contract.response().body(), Contracts.JSON.readTree(body), true,
+                    contract.response().matchers());
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(contract + ": the stub's body is not JSON", e);
+        }
+        if (!mismatches.isEmpty()) {
+            throw new IllegalArgumentException(contract + ": the stub's body is not the contract's shape: " + mismatches);
+        }
+        MappingBuilder mapping = WireMock.request(contract.request().method(),
+                        WireMock.urlPathMatching(Pattern.quote(prefix) + pathRegex(contract)))
+                .atPriority(1);
+        ResponseDefinitionBuilder answer = WireMock.aResponse().withStatus(contract.response().status()).withBody(body);
+        contract.response().headers().forEach((name, rule) -> answer.withHeader(name,
+                rule.startsWith("regex:") ? example(rule) : rule));
+        return server.stubFor(mapping.willReturn(answer));
+    }
+
+    /**
      * How each request the consumer sent to {@code stub} (as {@link #stub} returned it) differs from
      * the contract; a line saying so when it sent none.
      */

@@ -102,4 +102,21 @@ class ContractsTest {
         assertThat(body.lines().toList()).hasSize(2).allSatisfy(line -> assertThat(line).doesNotContain("?\""));
         assertThat(ContractVerifier.ndjsonMismatches(chat.response().ndjson(), body, Map.of())).isEmpty();
     }
+
+    @Test
+    void aStubsOwnBodyMustHaveTheExamplesShape() {
+        Contract events = Contracts.get("instance-service", "token-service", "composite token events after the instance's cursor");
+        com.github.tomakehurst.wiremock.WireMockServer server = new com.github.tomakehurst.wiremock.WireMockServer(
+                com.github.tomakehurst.wiremock.core.WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
+        server.start();
+        try {
+            String renamed = ContractVerifier.exampleResponseBody(events).replace("\"user_id\"", "\"userId\"");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ContractStubs.stub(server, events, "", renamed))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("events[].user_id: missing");
+            String otherIds = ContractVerifier.exampleResponseBody(events).replace("\"id\":1,", "\"id\":77,");
+            assertThat(ContractStubs.stub(server, events, "", otherIds)).isNotNull();
+        } finally {
+            server.stop();
+        }
+    }
 }

@@ -10,6 +10,7 @@ import dev.enclave.instance.domain.SelfHostedModel;
 import dev.enclave.instance.domain.User;
 import dev.enclave.instance.security.RevokedAccessTokens;
 import dev.enclave.instance.service.AiTokenCache;
+import dev.enclave.instance.service.CompositeTokenAudit;
 import dev.enclave.instance.service.ModelConnectionCheck;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -57,6 +58,9 @@ class ConsumerContractsTest {
 
     @Inject
     ModelConnectionCheck connectionCheck;
+
+    @Inject
+    CompositeTokenAudit compositeTokenAudit;
 
     StubMapping stub;
     /** Stubs of the neighbours a gateway call needs besides the contract's (the AI token). */
@@ -200,5 +204,71 @@ class ConsumerContractsTest {
         given().auth().oauth2(TestOAuthTokens.accessToken(user.id, "read_user")).get("/api/v4/user")
                 .then().statusCode(200).body("id", org.hamcrest.Matchers.equalTo(user.id.intValue()));
         assertThat(TestOAuthTokens.jwks()).contains("\"kid\":\"" + TestOAuthTokens.KEY.getKeyId() + "\"");
+    }
+
+    private User serviceAccount() {
+        return io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> {
+            User account = new User();
+            account.username = "agent-" + UUID.randomUUID();
+            account.name = "Agent";
+            account.state = User.ACTIVE;
+            account.bot = true;
+            account.compositeIdentityEnforced = true;
+            account.createdAt = Instant.now();
+            account.persist();
+            return account;
+        });
+    }
+
+    @Test
+    void compositeIdentityToken() {
+        Contract contract = Contracts.get("instance-service", "token-service", "mint a composite identity token");
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract);
+        data.paidLicense();
+        String admin = data.token(data.admin(), Set.of("api"), LocalDate.now().plusDays(1));
+        User account = serviceAccount();
+        User human = data.user(User.ACTIVE);
+
+        Response answer = given().header("PRIVATE-TOKEN", admin).contentType(ContentType.JSON)
+                .body(Map.of("application_id", "client-1", "scopes", "api user:" + human.id))
+                .post("/api/v4/service_accounts/" + account.id + "/oauth_tokens");
+
+        answer.then().statusCode(201);
+        JsonNode example = contract.response().body();
+        for (String field : List.of("access_token", "token_type", "refresh_token", "scope")) {
+            assertThat(answer.jsonPath().getString(field)).as(field).isEqualTo(example.get(field).asText());
+        }
+        assertThat(answer.jsonPath().getLong("expires_in")).isEqualTo(example.get("expires_in").asLong());
+        assertThat(answer.jsonPath().getLong("created_at")).isEqualTo(example.get("created_at").asLong());
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
+    }
+
+    @Test
+    void compositeTokenEvents() {
+        Contract contract = Contracts.get("instance-service", "token-service",
+                "composite token events after the instance's cursor");
+        User account = serviceAccount();
+        User human = data.user(User.ACTIVE);
+        long cursor = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() ->
+                dev.enclave.instance.domain.CompositeTokenFeedCursor.read().lastEventId);
+        // the example's event, as the next one after this instance's cursor, about this test's users
+        com.fasterxml.jackson.databind.node.ObjectNode body = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(contract.response().body());
+        com.fasterxml.jackson.databind.node.ObjectNode event = (com.fasterxml.jackson.databind.node.ObjectNode) body.get("events").get(0);
+        event.put("id", cursor + 1).put("resource_owner_id", account.id).put("user_id", human.id);
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract, "", body.toString());
+
+        assertThat(compositeTokenAudit.catchUp()).isEqualTo(1);
+
+        List<dev.enclave.instance.domain.AuditEvent> audited = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew()
+                .call(() -> dev.enclave.instance.domain.AuditEvent.forTarget("User", account.id));
+        assertThat(audited).singleElement().satisfies(e -> {
+            assertThat(e.authorId).isEqualTo(human.id);
+            assertThat(e.createdAt).isEqualTo(Instant.parse(event.get("created_at").asText()));
+            assertThat(e.details).isEqualTo("origin=" + event.get("origin").asText() + " application_id="
+                    + event.get("application_id").asText() + " scopes=" + event.get("scope").asText() + " jti="
+                    + event.get("jti").asText());
+        });
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
     }
 }

@@ -59,6 +59,14 @@ class ProviderContractsTest {
                 OAuthTestClient.revoke(app, token).then().statusCode(200);
                 values.put("since", Long.toString(since));
             }
+            case "an application of the instance's" ->
+                    values.put("application-id", OAuthTestClient.app("api read_user user:*").clientId());
+            case "a composite token minted after the instance's cursor" -> {
+                long after = OAuthTestClient.lastCompositeTokenEventId();
+                OAuthTestClient.composite(OAuthTestClient.app("api user:*"), OAuthTestClient.newOwnerId(), "api user:42");
+                values.put("after", Long.toString(after));
+                values.put("limit", "100");
+            }
             default -> throw new IllegalStateException("no provider state \"" + name + "\" in token-service's "
                     + "ProviderContractsTest: add it");
         }
