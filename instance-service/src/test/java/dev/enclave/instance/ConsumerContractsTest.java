@@ -271,4 +271,25 @@ class ConsumerContractsTest {
         });
         assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
     }
+
+    @Test
+    void compositeIdentityGrant() {
+        Contract contract = Contracts.get("instance-service", "token-service", "grant a composite identity authorization code");
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract);
+        data.paidLicense();
+        String admin = data.token(data.admin(), Set.of("api"), LocalDate.now().plusDays(1));
+        User account = serviceAccount();
+        User human = data.user(User.ACTIVE);
+
+        Response answer = given().header("PRIVATE-TOKEN", admin).contentType(ContentType.JSON)
+                .body(Map.of("application_id", "client-1", "user_id", human.id, "scopes", "api",
+                        "redirect_uri", "http://localhost/callback"))
+                .post("/api/v4/service_accounts/" + account.id + "/oauth_grants");
+
+        answer.then().statusCode(201);
+        JsonNode example = contract.response().body();
+        assertThat(answer.jsonPath().getString("code")).isEqualTo(example.get("code").asText());
+        assertThat(answer.jsonPath().getLong("expires_in")).isEqualTo(example.get("expires_in").asLong());
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
+    }
 }

@@ -59,8 +59,10 @@ class ProviderContractsTest {
                 OAuthTestClient.revoke(app, token).then().statusCode(200);
                 values.put("since", Long.toString(since));
             }
-            case "an application of the instance's" ->
-                    values.put("application-id", OAuthTestClient.app("api read_user user:*").clientId());
+            case "an application of the instance's" -> {
+                values.put("application-id", OAuthTestClient.app("api read_user user:*").clientId());
+                values.put("redirect-uri", OAuthTestClient.REDIRECT_URI);
+            }
             case "a composite token minted after the instance's cursor" -> {
                 long after = OAuthTestClient.lastCompositeTokenEventId();
                 OAuthTestClient.composite(OAuthTestClient.app("api user:*"), OAuthTestClient.newOwnerId(), "api user:42");
