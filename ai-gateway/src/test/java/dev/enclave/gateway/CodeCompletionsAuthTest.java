@@ -34,7 +34,9 @@ class CodeCompletionsAuthTest {
     void adapterAnswers() {
         FakeIssuerAndAdapter.server.stubFor(post(urlEqualTo("/adapter/v1/completions")).willReturn(aResponse()
                 .withHeader("Content-Type", "application/json")
-                .withBody("{\"text\":\"return a + b\",\"finish_reason\":\"stop\",\"model\":\"codestral-22b\"}")));
+                // model-adapter's answer: the example of the contract model-adapter's build verifies it against
+                .withBody(dev.enclave.contracts.ContractVerifier.exampleResponseBody(dev.enclave.contracts.Contracts.get(
+                        "ai-gateway", "model-adapter", "a completion from the model")))));
     }
 
     private static RequestSpecification withToken(String token) {

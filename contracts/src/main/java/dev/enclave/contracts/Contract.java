@@ -39,9 +39,17 @@ public record Contract(String file, String consumer, String provider, String int
      *                 the value must match
      * @param jwt      when a field of the answer is a JWT the consumer reads: what its header and
      *                 claims must hold, or null
+     * @param ndjson   for a streamed answer of JSON lines (NDJSON): example events, each of which some
+     *                 line of the answer must match by shape; null otherwise
+     * @param text     for an answer of plain text (a raw text stream): an example, the answer must not
+     *                 be empty; null otherwise
      */
     public record Response(int status, Map<String, String> headers, JsonNode body, Map<String, String> matchers,
-                           Jwt jwt) {
+                           Jwt jwt, java.util.List<JsonNode> ndjson, String text) {
+
+        public Response(int status, Map<String, String> headers, JsonNode body, Map<String, String> matchers, Jwt jwt) {
+            this(status, headers, body, matchers, jwt, null, null);
+        }
     }
 
     /**

@@ -27,10 +27,44 @@ public final class ContractStubs {
      * the test is done. (The fake's request journal is left alone: other tests share it.)
      */
     public static StubMapping stub(WireMockServer server, Contract contract) {
-        MappingBuilder mapping = WireMock.request(contract.request().method(), WireMock.urlPathMatching(pathRegex(contract)))
+        return stub(server, contract, "");
+    }
+
+    /**
+     * As {@link #stub(WireMockServer, Contract)}, for a fake that serves the provider under
+     * {@code prefix} (e.g. {@code /gateway}, when one WireMock stands in for two services).
+     */
+    public static StubMapping stub(WireMockServer server, Contract contract, String prefix) {
+        MappingBuilder mapping = WireMock.request(contract.request().method(),
+                        WireMock.urlPathMatching(Pattern.quote(prefix) + pathRegex(contract)))
                 .atPriority(1);
         ResponseDefinitionBuilder answer = WireMock.aResponse().withStatus(contract.response().status())
                 .withBody(ContractVerifier.exampleResponseBody(contract));
+        contract.response().headers().forEach((name, rule) -> answer.withHeader(name,
+                rule.startsWith("regex:") ? example(rule) : rule));
+        return server.stubFor(mapping.willReturn(answer));
+    }
+
+    /**
+     * As {@link #stub(WireMockServer, Contract, String)}, answering {@code body}: the contract's
+     * example with values the consumer's state needs (ids it has not seen yet, say). It must match
+     * the example by shape, so that it says nothing the provider is not verified to say.
+     */
+    public static StubMapping stub(WireMockServer server, Contract contract, String prefix, String body) {
+        List<String> mismatches;
+        try {
+            mismatches = Shapes.mismatches(contract.response().body(), Contracts.JSON.readTree(body), true,
+                    contract.response().matchers());
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(contract + ": the stub's body is not JSON", e);
+        }
+        if (!mismatches.isEmpty()) {
+            throw new IllegalArgumentException(contract + ": the stub's body is not the contract's shape: " + mismatches);
+        }
+        MappingBuilder mapping = WireMock.request(contract.request().method(),
+                        WireMock.urlPathMatching(Pattern.quote(prefix) + pathRegex(contract)))
+                .atPriority(1);
+        ResponseDefinitionBuilder answer = WireMock.aResponse().withStatus(contract.response().status()).withBody(body);
         contract.response().headers().forEach((name, rule) -> answer.withHeader(name,
                 rule.startsWith("regex:") ? example(rule) : rule));
         return server.stubFor(mapping.willReturn(answer));
@@ -41,6 +75,12 @@ public final class ContractStubs {
      * the contract; a line saying so when it sent none.
      */
     public static List<String> requestMismatches(WireMockServer server, Contract contract, StubMapping stub) {
+        return requestMismatches(server, contract, stub, "");
+    }
+
+    /** As {@link #requestMismatches(WireMockServer, Contract, StubMapping)}, for a stub made with a prefix. */
+    public static List<String> requestMismatches(WireMockServer server, Contract contract, StubMapping stub,
+                                                 String prefix) {
         List<LoggedRequest> sent = server.getAllServeEvents().stream()
                 .filter(e -> e.getStubMapping() != null && stub.getId().equals(e.getStubMapping().getId()))
                 .map(e -> e.getRequest()).map(LoggedRequest.class::cast).toList();
@@ -49,7 +89,8 @@ public final class ContractStubs {
             out.add(contract + ": the consumer sent no such request");
         }
         for (LoggedRequest request : sent) {
-            ContractVerifier.verifyConsumerRequest(contract, request.getMethod().value(), request.getUrl(),
+            String url = request.getUrl().startsWith(prefix) ? request.getUrl().substring(prefix.length()) : request.getUrl();
+            ContractVerifier.verifyConsumerRequest(contract, request.getMethod().value(), url,
                     request::getHeader, request.getBodyAsString()).forEach(m -> out.add(contract + ": " + m));
         }
         return out;

@@ -44,7 +44,8 @@ public final class ContractVerifier {
         });
         HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.noBody();
         if (request.body() != null) {
-            body = HttpRequest.BodyPublishers.ofString(fill(request.body().toString(), values));
+            // optional fields are sent too: the provider must read the fullest request a consumer sends
+            body = HttpRequest.BodyPublishers.ofString(fill(stripOptionalMarks(request.body()).toString(), values));
             if (!request.headers().containsKey("Content-Type")) {
                 builder.header("Content-Type", "application/json");
             }
@@ -69,7 +70,13 @@ public final class ContractVerifier {
                 out.add("header " + name + ": expected " + rule + ", got " + actual);
             }
         });
-        if (expected.body() != null) {
+        if (expected.ndjson() != null) {
+            out.addAll(ndjsonMismatches(expected.ndjson(), response.body(), expected.matchers()));
+        } else if (expected.text() != null) {
+            if (response.body() == null || response.body().isEmpty()) {
+                out.add("the body is empty, where the contract's example has text");
+            }
+        } else if (expected.body() != null) {
             JsonNode actual;
             try {
                 actual = Contracts.JSON.readTree(response.body());
@@ -80,6 +87,36 @@ public final class ContractVerifier {
             out.addAll(Shapes.mismatches(expected.body(), actual, true, expected.matchers()));
             if (expected.jwt() != null) {
                 out.addAll(jwtMismatches(expected.jwt(), actual.path(expected.jwt().at()).asText()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * How an NDJSON answer differs from the example events: every line must be a JSON value, and each
+     * example event must be matched by shape (extra fields allowed) by some line of the answer. An
+     * event the provider renamed a field of, or no longer sends, is one no line matches.
+     */
+    public static List<String> ndjsonMismatches(List<JsonNode> examples, String body, Map<String, String> matchers) {
+        List<String> out = new ArrayList<>();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : (body == null ? "" : body).split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                lines.add(Contracts.JSON.readTree(line));
+            } catch (IOException e) {
+                out.add("a line of the NDJSON answer is not JSON: " + abbreviate(line));
+                return out;
+            }
+        }
+        for (JsonNode example : examples) {
+            if (lines.stream().noneMatch(line -> Shapes.mismatches(example, line, true, matchers).isEmpty())) {
+                String closest = lines.isEmpty() ? "the answer has no lines"
+                        : "the lines differ: " + String.join("; ", lines.stream()
+                        .map(line -> String.join(", ", Shapes.mismatches(example, line, true, matchers))).distinct().toList());
+                out.add("no line of the NDJSON answer matches the example event " + example + " (" + closest + ")");
             }
         }
         return out;
@@ -169,8 +206,25 @@ public final class ContractVerifier {
 
     /** The contract's example answer body as text, for a consumer's stub. */
     public static String exampleResponseBody(Contract contract) {
+        if (contract.response().ndjson() != null) {
+            StringBuilder lines = new StringBuilder();
+            contract.response().ndjson().forEach(event -> lines.append(stripOptionalMarks(event)).append('\n'));
+            return lines.toString();
+        }
+        if (contract.response().text() != null) {
+            return contract.response().text();
+        }
         JsonNode body = contract.response().body();
         return body == null ? "" : stripOptionalMarks(body).toString();
+    }
+
+    /**
+     * The example answer with its {@code {{placeholders}}} filled: for a consumer's fake that must
+     * answer with this test's values (its issuer, its signing key) in the contract's fields. A
+     * placeholder without a value is an error.
+     */
+    public static String exampleResponseBody(Contract contract, Map<String, String> values) {
+        return fill(exampleResponseBody(contract), values);
     }
 
     private static JsonNode stripOptionalMarks(JsonNode node) {

@@ -75,12 +75,23 @@ public final class Contracts {
                         request.has("form") ? strings(request.get("form")) : null),
                 new Contract.Response(required(file, response, "status").asInt(), strings(response.path("headers")),
                         nullable(response.get("body")), strings(response.path("matchers")),
-                        response.has("jwt") ? jwt(file, response.get("jwt")) : null));
+                        response.has("jwt") ? jwt(file, response.get("jwt")) : null,
+                        response.has("ndjson") ? ndjson(file, response.get("ndjson")) : null,
+                        response.has("text") ? response.get("text").asText() : null));
     }
 
     private static Contract.Jwt jwt(String file, JsonNode node) {
         return new Contract.Jwt(text(file, node, "at"), required(file, node, "header"), required(file, node, "claims"),
                 strings(node.path("values")));
+    }
+
+    private static List<JsonNode> ndjson(String file, JsonNode node) {
+        if (!node.isArray() || node.isEmpty()) {
+            throw new IllegalStateException("contract " + file + ": \"ndjson\" must be a non-empty array of example events");
+        }
+        List<JsonNode> events = new ArrayList<>();
+        node.forEach(events::add);
+        return List.copyOf(events);
     }
 
     private static JsonNode nullable(JsonNode node) {

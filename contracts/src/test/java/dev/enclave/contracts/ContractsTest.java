@@ -79,4 +79,44 @@ class ContractsTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ContractVerifier.fill("{{b}}", Map.of()))
                 .hasMessageContaining("no value");
     }
+
+    @Test
+    void anNdjsonAnswerMustHaveALineMatchingEachExampleEvent() throws IOException {
+        List<JsonNode> examples = List.of(Contracts.JSON.readTree("{\"type\":\"delta\",\"text\":\"a\"}"),
+                Contracts.JSON.readTree("{\"type\":\"done\",\"finish_reason\":\"stop\",\"usage?\":{\"n\":1}}"));
+        assertThat(ContractVerifier.ndjsonMismatches(examples,
+                "{\"type\":\"delta\",\"text\":\"x\"}\n{\"type\":\"delta\",\"text\":\"y\"}\n"
+                        + "{\"type\":\"done\",\"finish_reason\":\"length\",\"usage\":null}\n", Map.of())).isEmpty();
+        assertThat(ContractVerifier.ndjsonMismatches(examples,
+                "{\"type\":\"delta\",\"content\":\"x\"}\n{\"type\":\"done\",\"finish_reason\":\"stop\"}\n", Map.of()))
+                .singleElement().asString().startsWith("no line of the NDJSON answer matches the example event {\"type\":\"delta\"")
+                .contains("text: missing");
+        assertThat(ContractVerifier.ndjsonMismatches(examples, "data: {}\n", Map.of()))
+                .containsExactly("a line of the NDJSON answer is not JSON: data: {}");
+    }
+
+    @Test
+    void aStreamedAnswersStubIsItsExampleEventsOneALine() {
+        Contract chat = Contracts.get("ai-gateway", "model-adapter", "a streamed chat answer from the model");
+        String body = ContractVerifier.exampleResponseBody(chat);
+        assertThat(body.lines().toList()).hasSize(2).allSatisfy(line -> assertThat(line).doesNotContain("?\""));
+        assertThat(ContractVerifier.ndjsonMismatches(chat.response().ndjson(), body, Map.of())).isEmpty();
+    }
+
+    @Test
+    void aStubsOwnBodyMustHaveTheExamplesShape() {
+        Contract events = Contracts.get("instance-service", "token-service", "composite token events after the instance's cursor");
+        com.github.tomakehurst.wiremock.WireMockServer server = new com.github.tomakehurst.wiremock.WireMockServer(
+                com.github.tomakehurst.wiremock.core.WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
+        server.start();
+        try {
+            String renamed = ContractVerifier.exampleResponseBody(events).replace("\"user_id\"", "\"userId\"");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ContractStubs.stub(server, events, "", renamed))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("events[].user_id: missing");
+            String otherIds = ContractVerifier.exampleResponseBody(events).replace("\"id\":1,", "\"id\":77,");
+            assertThat(ContractStubs.stub(server, events, "", otherIds)).isNotNull();
+        } finally {
+            server.stop();
+        }
+    }
 }

@@ -29,9 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CodeSuggestionsTest {
 
     static final String API_KEY = "sk-model-key-0123456789";
-    static final String COMPLETION = """
-            {"id":"1","model":{"engine":"litellm","name":"codestral-22b","lang":"python"},"object":"text_completion",\
-            "created":1688557841,"choices":[{"text":"return a + b","index":0,"finish_reason":"length"}]}""";
+    /** The gateway's answer: the example of the contract ai-gateway's build verifies it against. */
+    static final String COMPLETION = dev.enclave.contracts.ContractVerifier.exampleResponseBody(
+            dev.enclave.contracts.Contracts.get("instance-service", "ai-gateway", "a code completion from a self-hosted model"));
 
     @Inject
     TestData data;

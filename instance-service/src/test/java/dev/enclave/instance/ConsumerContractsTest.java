@@ -6,17 +6,33 @@ import dev.enclave.contracts.Contract;
 import dev.enclave.contracts.ContractStubs;
 import dev.enclave.contracts.Contracts;
 import dev.enclave.instance.client.TokenServiceClient;
+import dev.enclave.instance.domain.SelfHostedModel;
+import dev.enclave.instance.domain.User;
 import dev.enclave.instance.security.RevokedAccessTokens;
+import dev.enclave.instance.service.AiTokenCache;
+import dev.enclave.instance.service.CompositeTokenAudit;
+import dev.enclave.instance.service.ModelConnectionCheck;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -34,13 +50,32 @@ class ConsumerContractsTest {
     @Inject
     RevokedAccessTokens revoked;
 
+    @Inject
+    TestData data;
+
+    @Inject
+    AiTokenCache aiTokens;
+
+    @Inject
+    ModelConnectionCheck connectionCheck;
+
+    @Inject
+    CompositeTokenAudit compositeTokenAudit;
+
     StubMapping stub;
+    /** Stubs of the neighbours a gateway call needs besides the contract's (the AI token). */
+    final List<StubMapping> others = new ArrayList<>();
+
+    /** Where the fake serves the AI gateway (enclave.instance.ai-gateway-url). */
+    static final String GATEWAY = "/gateway";
 
     @AfterEach
     void removeStub() {
         if (stub != null) {
             FakeTokenServiceAndGateway.server.removeStub(stub);
         }
+        others.forEach(FakeTokenServiceAndGateway.server::removeStub);
+        others.clear();
     }
 
     @Test
@@ -67,6 +102,194 @@ class ConsumerContractsTest {
 
         String jti = contract.response().body().get("revocations").get(0).get("jti").asText();
         assertThat(revoked.isRevoked(jti)).as("the revoked jti in the contract's answer was read").isTrue();
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
+    }
+
+    /**
+     * A user with a Duo seat and a personal access token, the feature routed to a self-hosted model,
+     * and an AI token from token-service (the instance's cache emptied, so that it is minted anew).
+     */
+    private String aiUserWithRoute(String... features) {
+        others.add(FakeTokenServiceAndGateway.server.stubFor(post(urlEqualTo("/internal/v1/ai-tokens")).atPriority(1)
+                .willReturn(aResponse().withHeader("Content-Type", "application/json")
+                        .withBody("{\"token\":\"header.payload.sig\",\"issued_at\":" + Instant.now().getEpochSecond()
+                                + ",\"expires_at\":" + (Instant.now().getEpochSecond() + 3600) + "}"))));
+        aiTokens.invalidateAll();
+        User user = data.user(User.ACTIVE);
+        data.giveDuoSeat(user);
+        SelfHostedModel model = data.model("sk-model-key");
+        for (String feature : features) {
+            data.route(feature, model);
+        }
+        return data.token(user, Set.of("ai_features"), LocalDate.now().plusDays(1));
+    }
+
+    private static Map<String, Object> editorsCompletionBody(boolean stream) {
+        return Map.of("current_file", Map.of("file_name", "main.py", "content_above_cursor", "def add(a, b):\n    ",
+                        "content_below_cursor", "\n", "language_identifier", "python"),
+                "project_path", "group/project", "project_id", 42, "stream", stream);
+    }
+
+    @Test
+    void codeCompletion() {
+        Contract contract = Contracts.get("instance-service", "ai-gateway", "a code completion from a self-hosted model");
+        String token = aiUserWithRoute("code_completions");
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract, GATEWAY);
+
+        Response answer = given().header("PRIVATE-TOKEN", token).contentType(ContentType.JSON)
+                .body(editorsCompletionBody(false)).post("/api/v4/code_suggestions/completions");
+
+        answer.then().statusCode(200);
+        assertThat(answer.jsonPath().getString("choices[0].text"))
+                .isEqualTo(contract.response().body().get("choices").get(0).get("text").asText());
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub, GATEWAY)).isEmpty();
+    }
+
+    @Test
+    void streamedCodeCompletion() {
+        Contract contract = Contracts.get("instance-service", "ai-gateway",
+                "a streamed code completion from a self-hosted model");
+        String token = aiUserWithRoute("code_completions");
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract, GATEWAY);
+
+        Response answer = given().header("PRIVATE-TOKEN", token).contentType(ContentType.JSON)
+                .body(editorsCompletionBody(true)).post("/api/v4/code_suggestions/completions");
+
+        answer.then().statusCode(200).contentType(org.hamcrest.Matchers.startsWith("text/event-stream"));
+        assertThat(answer.asString()).isEqualTo(contract.response().text());
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub, GATEWAY)).isEmpty();
+    }
+
+    @Test
+    void duoChat() {
+        Contract contract = Contracts.get("instance-service", "ai-gateway", "a Duo Chat answer from a self-hosted model");
+        String token = aiUserWithRoute("duo_chat");
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract, GATEWAY);
+
+        // with the editor's selection and a file the user added: every optional field of the message
+        Response answer = given().header("PRIVATE-TOKEN", token).contentType(ContentType.JSON)
+                .body(Map.of("content", "How do I revert a commit?",
+                        "current_file", Map.of("file_name", "main.py", "selected_text", "def add(a, b):"),
+                        "additional_context", List.of(Map.of("category", "file", "id", "util.py", "content", "x = 1"))))
+                .post("/api/v4/chat/completions");
+
+        answer.then().statusCode(201);
+        String expected = contract.response().ndjson().get(0).get("data").get("text").asText();
+        assertThat(answer.as(String.class)).isEqualTo(expected);
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub, GATEWAY)).isEmpty();
+    }
+
+    @Test
+    void modelConnectionCheck() {
+        Contract contract = Contracts.get("instance-service", "ai-gateway", "the self-hosted model connection check");
+        aiUserWithRoute();
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract, GATEWAY);
+
+        ModelConnectionCheck.Result result = connectionCheck.check(data.model("sk-model-key"))
+                .await().atMost(Duration.ofSeconds(10));
+
+        assertThat(result.errors()).isEmpty();
+        assertThat(result.success()).isTrue();
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub, GATEWAY)).isEmpty();
+    }
+
+    /**
+     * The fake token-service's discovery document and key set are token-service's contract examples
+     * filled with this test's issuer and key ({@link TestOAuthTokens}): an access token signed with
+     * that key is accepted, so quarkus-oidc reads what token-service is verified to publish.
+     */
+    @Test
+    void accessTokensAreVerifiedAgainstTheContractsDiscoveryAndKeySet() {
+        User user = data.user(User.ACTIVE);
+        given().auth().oauth2(TestOAuthTokens.accessToken(user.id, "read_user")).get("/api/v4/user")
+                .then().statusCode(200).body("id", org.hamcrest.Matchers.equalTo(user.id.intValue()));
+        assertThat(TestOAuthTokens.jwks()).contains("\"kid\":\"" + TestOAuthTokens.KEY.getKeyId() + "\"");
+    }
+
+    private User serviceAccount() {
+        return io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> {
+            User account = new User();
+            account.username = "agent-" + UUID.randomUUID();
+            account.name = "Agent";
+            account.state = User.ACTIVE;
+            account.bot = true;
+            account.compositeIdentityEnforced = true;
+            account.createdAt = Instant.now();
+            account.persist();
+            return account;
+        });
+    }
+
+    @Test
+    void compositeIdentityToken() {
+        Contract contract = Contracts.get("instance-service", "token-service", "mint a composite identity token");
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract);
+        data.paidLicense();
+        String admin = data.token(data.admin(), Set.of("api"), LocalDate.now().plusDays(1));
+        User account = serviceAccount();
+        User human = data.user(User.ACTIVE);
+
+        Response answer = given().header("PRIVATE-TOKEN", admin).contentType(ContentType.JSON)
+                .body(Map.of("application_id", "client-1", "scopes", "api user:" + human.id))
+                .post("/api/v4/service_accounts/" + account.id + "/oauth_tokens");
+
+        answer.then().statusCode(201);
+        JsonNode example = contract.response().body();
+        for (String field : List.of("access_token", "token_type", "refresh_token", "scope")) {
+            assertThat(answer.jsonPath().getString(field)).as(field).isEqualTo(example.get(field).asText());
+        }
+        assertThat(answer.jsonPath().getLong("expires_in")).isEqualTo(example.get("expires_in").asLong());
+        assertThat(answer.jsonPath().getLong("created_at")).isEqualTo(example.get("created_at").asLong());
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
+    }
+
+    @Test
+    void compositeTokenEvents() {
+        Contract contract = Contracts.get("instance-service", "token-service",
+                "composite token events after the instance's cursor");
+        User account = serviceAccount();
+        User human = data.user(User.ACTIVE);
+        long cursor = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() ->
+                dev.enclave.instance.domain.CompositeTokenFeedCursor.read().lastEventId);
+        // the example's event, as the next one after this instance's cursor, about this test's users
+        com.fasterxml.jackson.databind.node.ObjectNode body = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(contract.response().body());
+        com.fasterxml.jackson.databind.node.ObjectNode event = (com.fasterxml.jackson.databind.node.ObjectNode) body.get("events").get(0);
+        event.put("id", cursor + 1).put("resource_owner_id", account.id).put("user_id", human.id);
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract, "", body.toString());
+
+        assertThat(compositeTokenAudit.catchUp()).isEqualTo(1);
+
+        List<dev.enclave.instance.domain.AuditEvent> audited = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew()
+                .call(() -> dev.enclave.instance.domain.AuditEvent.forTarget("User", account.id));
+        assertThat(audited).singleElement().satisfies(e -> {
+            assertThat(e.authorId).isEqualTo(human.id);
+            assertThat(e.createdAt).isEqualTo(Instant.parse(event.get("created_at").asText()));
+            assertThat(e.details).isEqualTo("origin=" + event.get("origin").asText() + " application_id="
+                    + event.get("application_id").asText() + " scopes=" + event.get("scope").asText() + " jti="
+                    + event.get("jti").asText());
+        });
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
+    }
+
+    @Test
+    void compositeIdentityGrant() {
+        Contract contract = Contracts.get("instance-service", "token-service", "grant a composite identity authorization code");
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract);
+        data.paidLicense();
+        String admin = data.token(data.admin(), Set.of("api"), LocalDate.now().plusDays(1));
+        User account = serviceAccount();
+        User human = data.user(User.ACTIVE);
+
+        Response answer = given().header("PRIVATE-TOKEN", admin).contentType(ContentType.JSON)
+                .body(Map.of("application_id", "client-1", "user_id", human.id, "scopes", "api",
+                        "redirect_uri", "http://localhost/callback"))
+                .post("/api/v4/service_accounts/" + account.id + "/oauth_grants");
+
+        answer.then().statusCode(201);
+        JsonNode example = contract.response().body();
+        assertThat(answer.jsonPath().getString("code")).isEqualTo(example.get("code").asText());
+        assertThat(answer.jsonPath().getLong("expires_in")).isEqualTo(example.get("expires_in").asLong());
         assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
     }
 }

@@ -79,11 +79,8 @@ public class FakeTokenServiceAndGateway implements QuarkusTestResourceLifecycleM
         server.resetAll();
         server.stubFor(get(urlEqualTo("/.well-known/openid-configuration")).atPriority(10).willReturn(aResponse()
                 .withHeader("Content-Type", "application/json")
-                .withBody("{\"issuer\":\"" + TestOAuthTokens.ISSUER + "\",\"jwks_uri\":\"" + TestOAuthTokens.ISSUER
-                        + "/oauth/discovery/keys\",\"token_endpoint\":\"" + TestOAuthTokens.ISSUER
-                        // token-service advertises introspection too; here at the fake, so that a call is seen
-                        + "/oauth/token\",\"introspection_endpoint\":\"http://127.0.0.1:" + server.port()
-                        + "/oauth/introspect\"}")));
+                // token-service advertises introspection too; here at the fake, so that a call is seen
+                .withBody(TestOAuthTokens.discovery("http://127.0.0.1:" + server.port()))));
         server.stubFor(get(urlEqualTo("/oauth/discovery/keys")).atPriority(10).willReturn(aResponse()
                 .withHeader("Content-Type", "application/json").withBody(TestOAuthTokens.jwks())));
         server.stubFor(get(urlPathEqualTo("/internal/v1/revocations")).atPriority(10).willReturn(aResponse()

@@ -1,7 +1,6 @@
 package dev.enclave.instance;
 
 import org.jose4j.jwk.JsonWebKey;
-import org.jose4j.jwk.JsonWebKeySet;
 import org.jose4j.jwk.RsaJsonWebKey;
 import org.jose4j.jwk.RsaJwkGenerator;
 import org.jose4j.jws.AlgorithmIdentifiers;
@@ -37,8 +36,24 @@ public final class TestOAuthTokens {
         }
     }
 
+    /**
+     * The key set the fake token-service publishes: token-service's JWKS contract's example
+     * ({@code instance-service/token-service.jwks.json}) with {@link #KEY}'s parameters in its
+     * fields, so that the instance verifies tokens against exactly the fields token-service is
+     * verified to publish.
+     */
     static String jwks() {
-        return new JsonWebKeySet(KEY).toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY);
+        java.util.Map<String, String> parameters = new java.util.HashMap<>();
+        KEY.toParams(JsonWebKey.OutputControlLevel.PUBLIC_ONLY).forEach((name, value) -> parameters.put(name, String.valueOf(value)));
+        return dev.enclave.contracts.ContractVerifier.exampleResponseBody(dev.enclave.contracts.Contracts.get(
+                "instance-service", "token-service", "the published signing keys (JWKS)"), parameters);
+    }
+
+    /** token-service's discovery document, from its contract's example, naming this test's issuer and the fake's introspection endpoint. */
+    static String discovery(String fakeBase) {
+        return dev.enclave.contracts.ContractVerifier.exampleResponseBody(dev.enclave.contracts.Contracts.get(
+                "instance-service", "token-service", "the OIDC discovery document"),
+                java.util.Map.of("issuer", ISSUER, "introspection-endpoint", fakeBase + "/oauth/introspect"));
     }
 
     static String revocationsJson() {

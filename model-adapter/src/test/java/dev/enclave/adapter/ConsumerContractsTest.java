@@ -38,4 +38,18 @@ class ConsumerContractsTest {
             FakeTokenService.server.removeStub(stub);
         }
     }
+
+    /**
+     * The fake token-service's discovery document and key set are token-service's contract examples
+     * filled with this test's issuer and key ({@link TestTokens}): an access token signed with that
+     * key gets past authentication (to the 4xx of an empty body), one signed with another key is 401.
+     */
+    @Test
+    void accessTokensAreVerifiedAgainstTheContractsDiscoveryAndKeySet() {
+        int accepted = GatewayCaller.given().contentType("application/json").body("{}").post("/v1/completions").statusCode();
+        assertThat(accepted).isBetween(400, 499).isNotIn(401, 403);
+        io.restassured.RestAssured.given().header("Authorization", "Bearer "
+                        + TestTokens.sign(TestTokens.UNKNOWN, TestTokens.claims(), "at+jwt"))
+                .contentType("application/json").body("{}").post("/v1/completions").then().statusCode(401);
+    }
 }

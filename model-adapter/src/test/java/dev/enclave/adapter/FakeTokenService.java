@@ -32,9 +32,7 @@ public class FakeTokenService implements QuarkusTestResourceLifecycleManager {
         String base = "http://127.0.0.1:" + server.port();
         server.stubFor(get(urlEqualTo("/.well-known/openid-configuration")).willReturn(aResponse()
                 .withHeader("Content-Type", "application/json")
-                .withBody("{\"issuer\":\"" + TestTokens.ISSUER + "\",\"jwks_uri\":\"" + TestTokens.ISSUER
-                        + "/oauth/discovery/keys\",\"introspection_endpoint\":\"" + base + "/oauth/introspect"
-                        + "\",\"id_token_signing_alg_values_supported\":[\"RS256\"]}")));
+                .withBody(TestTokens.discovery(base))));
         // as token-service's discovery names it; it would call any token active (NoIntrospectionTest counts calls)
         server.stubFor(post(urlEqualTo("/oauth/introspect")).willReturn(aResponse()
                 .withHeader("Content-Type", "application/json")

@@ -1,9 +1,9 @@
 package dev.enclave.adapter;
 
 import dev.enclave.contracts.Contract;
+import dev.enclave.contracts.ContractVerifier;
 import dev.enclave.contracts.Contracts;
 import org.jose4j.jwk.JsonWebKey;
-import org.jose4j.jwk.JsonWebKeySet;
 import org.jose4j.jwk.RsaJsonWebKey;
 import org.jose4j.jwk.RsaJwkGenerator;
 import org.jose4j.jws.AlgorithmIdentifiers;
@@ -15,6 +15,8 @@ import org.jose4j.lang.JoseException;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
 
@@ -45,8 +47,23 @@ public final class TestTokens {
         }
     }
 
+    /**
+     * The key set the fake token-service publishes: token-service's JWKS contract's example
+     * ({@code model-adapter/token-service.jwks.json}) with {@link #PUBLISHED}'s parameters in its
+     * fields, so that the adapter verifies tokens against exactly the fields token-service is
+     * verified to publish.
+     */
     public static String jwks() {
-        return new JsonWebKeySet(PUBLISHED).toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY);
+        Map<String, String> parameters = new HashMap<>();
+        PUBLISHED.toParams(JsonWebKey.OutputControlLevel.PUBLIC_ONLY).forEach((name, value) -> parameters.put(name, String.valueOf(value)));
+        return ContractVerifier.exampleResponseBody(Contracts.get("model-adapter", "token-service",
+                "the published signing keys (JWKS)"), parameters);
+    }
+
+    /** token-service's discovery document, from its contract's example, naming this test's issuer and the fake's introspection endpoint. */
+    public static String discovery(String fakeBase) {
+        return ContractVerifier.exampleResponseBody(Contracts.get("model-adapter", "token-service",
+                "the OIDC discovery document"), Map.of("issuer", ISSUER, "introspection-endpoint", fakeBase + "/oauth/introspect"));
     }
 
     static final Contract.Jwt CONTRACT = Contracts.get("model-adapter", "token-service",

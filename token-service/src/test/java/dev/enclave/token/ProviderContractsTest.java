@@ -49,7 +49,7 @@ class ProviderContractsTest {
         values.put("gateway-credentials", basic("ai-gateway", "test-gateway-secret"));
         values.put("instance-id", UUID.randomUUID().toString());
         switch (name) {
-            case "the instance's client credentials", "ai-gateway's client credentials" -> {
+            case "the instance's client credentials", "ai-gateway's client credentials", "the published signing keys" -> {
             }
             case "an access token revoked after the instance's last poll",
                  "an access token revoked after model-adapter's last poll" -> {
@@ -58,6 +58,16 @@ class ProviderContractsTest {
                 String token = OAuthTestClient.authorize(app, "api").accessToken();
                 OAuthTestClient.revoke(app, token).then().statusCode(200);
                 values.put("since", Long.toString(since));
+            }
+            case "an application of the instance's" -> {
+                values.put("application-id", OAuthTestClient.app("api read_user user:*").clientId());
+                values.put("redirect-uri", OAuthTestClient.REDIRECT_URI);
+            }
+            case "a composite token minted after the instance's cursor" -> {
+                long after = OAuthTestClient.lastCompositeTokenEventId();
+                OAuthTestClient.composite(OAuthTestClient.app("api user:*"), OAuthTestClient.newOwnerId(), "api user:42");
+                values.put("after", Long.toString(after));
+                values.put("limit", "100");
             }
             default -> throw new IllegalStateException("no provider state \"" + name + "\" in token-service's "
                     + "ProviderContractsTest: add it");
