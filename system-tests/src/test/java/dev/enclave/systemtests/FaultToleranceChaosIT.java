@@ -148,15 +148,28 @@ class FaultToleranceChaosIT {
         // the first burst, and the hops' own delays then say nothing about the hang).
         running.simulatorControl("{\"clear\":true,\"token_delay_ms\":0,\"latency_ms\":0}");
         // Rounds of 60 at once: within model-adapter's bulkhead for one model server (64 by default).
-        for (int round = 0; round < 4; round++) {
+        // At least 4 rounds, and until one round is served whole: on a busy machine a cold JVM can miss
+        // the 5 s budget in the first round, which says nothing about the hang this test is for.
+        List<String> missed = new ArrayList<>();
+        boolean servedWhole = false;
+        for (int round = 0; round < 4 || !servedWhole; round++) {
+            assertThat(round).as("warm-up rounds with failures: " + missed).isLessThan(10);
             List<CompletableFuture<Timed>> warmUp = new ArrayList<>();
             for (int i = 0; i < 60; i++) {
                 warmUp.add(sendAsync(completionRequest("def warm_" + round + "_" + i + "(x):\n    ", false)));
             }
+            servedWhole = true;
             for (CompletableFuture<Timed> future : warmUp) {
                 Timed answer = future.get(60, TimeUnit.SECONDS);
-                assertThat(answer.status()).as("warm-up: " + answer.body()).isEqualTo(200);
+                if (answer.status() != 200) {
+                    servedWhole = false;
+                    missed.add("round " + round + ": " + answer.status() + " " + answer.body());
+                }
             }
+        }
+        if (!missed.isEmpty()) {
+            System.out.printf("warm-up: %d calls missed before a round was served whole, e.g. %s%n", missed.size(),
+                    missed.get(0));
         }
         running.simulatorControl("{\"clear\":true,\"token_delay_ms\":0,\"latency_ms\":"
                 + SUGGESTION_BUDGET.multipliedBy(3).toMillis() + "}");
