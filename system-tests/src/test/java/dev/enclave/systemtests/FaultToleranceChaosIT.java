@@ -122,6 +122,16 @@ class FaultToleranceChaosIT {
         route("duo_chat", seededModelId());
     }
 
+    /**
+     * Every scenario starts from a healthy model: a scenario that failed half-way must not leave its
+     * faults and delays (a pending drop, 40 ms a token) to the next one, whose failure would then say
+     * nothing of its own.
+     */
+    @org.junit.jupiter.api.BeforeEach
+    void healthyModel() {
+        running.simulatorControl("{\"clear\":true,\"latency_ms\":0,\"token_delay_ms\":0}");
+    }
+
     @AfterAll
     void stop() {
         if (running != null) {
