@@ -292,4 +292,38 @@ class ConsumerContractsTest {
         assertThat(answer.jsonPath().getLong("expires_in")).isEqualTo(example.get("expires_in").asLong());
         assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
     }
+
+    @Test
+    void createAnOAuthApplication() {
+        Contract contract = Contracts.get("instance-service", "token-service", "create an OAuth application");
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract);
+        String admin = data.token(data.admin(), Set.of("api"), LocalDate.now().plusDays(1));
+
+        Response answer = given().header("PRIVATE-TOKEN", admin)
+                .formParam("name", "Duo agent").formParam("redirect_uri", "https://agent.example/cb")
+                .formParam("scopes", "api user:*").formParam("confidential", "true")
+                .post("/api/v4/applications");
+
+        answer.then().statusCode(201).header("Cache-Control", "no-store");
+        JsonNode example = contract.response().body();
+        assertThat(answer.jsonPath().getString("application_id")).isEqualTo(example.get("application_id").asText());
+        assertThat(answer.jsonPath().getString("secret")).isEqualTo(example.get("secret").asText());
+        assertThat(answer.jsonPath().getLong("id")).isEqualTo(example.get("id").asLong());
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
+    }
+
+    @Test
+    void listTheOAuthApplications() {
+        Contract contract = Contracts.get("instance-service", "token-service", "list the OAuth applications");
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract);
+        String admin = data.token(data.admin(), Set.of("api"), LocalDate.now().plusDays(1));
+
+        Response answer = given().header("PRIVATE-TOKEN", admin).get("/api/v4/applications");
+
+        answer.then().statusCode(200);
+        JsonNode example = contract.response().body().get(0);
+        assertThat(answer.jsonPath().getString("[0].application_id")).isEqualTo(example.get("application_id").asText());
+        assertThat(answer.jsonPath().getString("[0].callback_url")).isEqualTo(example.get("callback_url").asText());
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
+    }
 }
