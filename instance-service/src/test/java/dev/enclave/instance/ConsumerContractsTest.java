@@ -146,6 +146,25 @@ class ConsumerContractsTest {
     }
 
     @Test
+    void codeGeneration() {
+        Contract contract = Contracts.get("instance-service", "ai-gateway", "a code generation from a self-hosted model");
+        String token = aiUserWithRoute("code_generations");
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract, GATEWAY);
+        Map<String, Object> body = new java.util.HashMap<>(editorsCompletionBody(false));
+        body.put("intent", "generation");
+        body.put("generation_type", "empty_function");
+        body.put("user_instruction", "add the two numbers");
+
+        Response answer = given().header("PRIVATE-TOKEN", token).contentType(ContentType.JSON)
+                .body(body).post("/api/v4/code_suggestions/completions");
+
+        answer.then().statusCode(200);
+        assertThat(answer.jsonPath().getString("choices[0].text"))
+                .isEqualTo(contract.response().body().get("choices").get(0).get("text").asText());
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub, GATEWAY)).isEmpty();
+    }
+
+    @Test
     void streamedCodeCompletion() {
         Contract contract = Contracts.get("instance-service", "ai-gateway",
                 "a streamed code completion from a self-hosted model");
