@@ -80,11 +80,10 @@ class ProviderContractsTest {
                         Contracts.get("ai-gateway", "model-adapter", "a completion from the model"), ADAPTER_PREFIX));
             }
             case "a self-hosted code model generates" -> {
-                // a generation is a chat call to model-adapter (its JSON chat answer is not under contract yet)
+                // a generation is a chat call to model-adapter
                 values.put("ai-token", TestTokens.valid(List.of("generate_code")));
-                stubs.add(FakeIssuerAndAdapter.server.stubFor(post(urlEqualTo(ADAPTER_PREFIX + "/v1/chat/completions"))
-                        .atPriority(1).willReturn(aResponse().withHeader("Content-Type", "application/json")
-                                .withBody("{\"text\":\"return a + b\",\"finish_reason\":\"stop\",\"model\":\"codestral-22b\"}"))));
+                stubs.add(ContractStubs.stub(FakeIssuerAndAdapter.server,
+                        Contracts.get("ai-gateway", "model-adapter", "a chat answer from the model"), ADAPTER_PREFIX));
             }
             case "a self-hosted code model streams" -> {
                 values.put("ai-token", TestTokens.valid(List.of("complete_code")));
