@@ -68,6 +68,42 @@ class ConsumerContractsTest {
     }
 
     @Test
+    void aChatAnswerFromTheModel() {
+        Contract contract = Contracts.get("ai-gateway", "model-adapter", "a chat answer from the model");
+        stub = ContractStubs.stub(FakeIssuerAndAdapter.server, contract, ADAPTER);
+
+        Response answer = instance(List.of("generate_code")).body(Map.of(
+                        "current_file", Map.of("file_name", "main.py", "content_above_cursor", "def add(a, b):\n    "),
+                        "model_provider", "litellm", "model_endpoint", "http://127.0.0.1:9/v1",
+                        "model_api_key", "sk-model-key", "model_identifier", "custom_openai/codestral-22b",
+                        "model_name", "codestral", "prompt_id", "code_suggestions/generations"))
+                .post("/v2/code/generations");
+
+        answer.then().statusCode(200);
+        assertThat(answer.jsonPath().getString("choices[0].text")).isEqualTo(contract.response().body().get("text").asText());
+        assertThat(answer.jsonPath().getString("choices[0].finish_reason"))
+                .isEqualTo(contract.response().body().get("finish_reason").asText());
+        assertThat(ContractStubs.requestMismatches(FakeIssuerAndAdapter.server, contract, stub, ADAPTER)).isEmpty();
+    }
+
+    @Test
+    void aStreamedCompletionFromTheModel() {
+        Contract contract = Contracts.get("ai-gateway", "model-adapter", "a streamed completion from the model");
+        stub = ContractStubs.stub(FakeIssuerAndAdapter.server, contract, ADAPTER);
+
+        Response answer = instance(List.of("complete_code")).body(Map.of(
+                        "current_file", Map.of("file_name", "main.py", "content_above_cursor", "def add(a, b):\n    "),
+                        "model_provider", "litellm", "model_endpoint", "http://127.0.0.1:9/v1",
+                        "model_api_key", "sk-model-key", "model_identifier", "custom_openai/codestral-contract",
+                        "model_name", "codestral", "stream", true))
+                .post("/v2/code/completions");
+
+        answer.then().statusCode(200);
+        assertThat(answer.asString()).isEqualTo(contract.response().ndjson().get(0).get("text").asText());
+        assertThat(ContractStubs.requestMismatches(FakeIssuerAndAdapter.server, contract, stub, ADAPTER)).isEmpty();
+    }
+
+    @Test
     void aStreamedChatAnswerFromTheModel() {
         Contract contract = Contracts.get("ai-gateway", "model-adapter", "a streamed chat answer from the model");
         stub = ContractStubs.stub(FakeIssuerAndAdapter.server, contract, ADAPTER);

@@ -79,6 +79,12 @@ class ProviderContractsTest {
                 stubs.add(ContractStubs.stub(FakeIssuerAndAdapter.server,
                         Contracts.get("ai-gateway", "model-adapter", "a completion from the model"), ADAPTER_PREFIX));
             }
+            case "a self-hosted code model generates" -> {
+                // a generation is a chat call to model-adapter
+                values.put("ai-token", TestTokens.valid(List.of("generate_code")));
+                stubs.add(ContractStubs.stub(FakeIssuerAndAdapter.server,
+                        Contracts.get("ai-gateway", "model-adapter", "a chat answer from the model"), ADAPTER_PREFIX));
+            }
             case "a self-hosted code model streams" -> {
                 values.put("ai-token", TestTokens.valid(List.of("complete_code")));
                 FakeStreamingAdapter.script("codestral-22b").delta("return a + b").done("stop");

@@ -46,13 +46,13 @@ public final class ContractVerifier {
         if (request.body() != null) {
             // optional fields are sent too: the provider must read the fullest request a consumer sends
             body = HttpRequest.BodyPublishers.ofString(fill(stripOptionalMarks(request.body()).toString(), values));
-            if (!request.headers().containsKey("Content-Type")) {
+            if (!request.headers().containsKey("Content-Type") || request.headers().get("Content-Type").startsWith("regex:")) {
                 builder.header("Content-Type", "application/json");
             }
         } else if (request.form() != null) {
             body = HttpRequest.BodyPublishers.ofString(request.form().entrySet().stream()
                     .map(e -> enc(e.getKey()) + "=" + enc(fill(e.getValue(), values))).collect(Collectors.joining("&")));
-            if (!request.headers().containsKey("Content-Type")) {
+            if (!request.headers().containsKey("Content-Type") || request.headers().get("Content-Type").startsWith("regex:")) {
                 builder.header("Content-Type", "application/x-www-form-urlencoded");
             }
         }

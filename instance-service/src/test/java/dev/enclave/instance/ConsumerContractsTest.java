@@ -146,6 +146,25 @@ class ConsumerContractsTest {
     }
 
     @Test
+    void codeGeneration() {
+        Contract contract = Contracts.get("instance-service", "ai-gateway", "a code generation from a self-hosted model");
+        String token = aiUserWithRoute("code_generations");
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract, GATEWAY);
+        Map<String, Object> body = new java.util.HashMap<>(editorsCompletionBody(false));
+        body.put("intent", "generation");
+        body.put("generation_type", "empty_function");
+        body.put("user_instruction", "add the two numbers");
+
+        Response answer = given().header("PRIVATE-TOKEN", token).contentType(ContentType.JSON)
+                .body(body).post("/api/v4/code_suggestions/completions");
+
+        answer.then().statusCode(200);
+        assertThat(answer.jsonPath().getString("choices[0].text"))
+                .isEqualTo(contract.response().body().get("choices").get(0).get("text").asText());
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub, GATEWAY)).isEmpty();
+    }
+
+    @Test
     void streamedCodeCompletion() {
         Contract contract = Contracts.get("instance-service", "ai-gateway",
                 "a streamed code completion from a self-hosted model");
@@ -291,5 +310,97 @@ class ConsumerContractsTest {
         assertThat(answer.jsonPath().getString("code")).isEqualTo(example.get("code").asText());
         assertThat(answer.jsonPath().getLong("expires_in")).isEqualTo(example.get("expires_in").asLong());
         assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
+    }
+
+    @Test
+    void createAnOAuthApplication() {
+        Contract contract = Contracts.get("instance-service", "token-service", "create an OAuth application");
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract);
+        String admin = data.token(data.admin(), Set.of("api"), LocalDate.now().plusDays(1));
+
+        Response answer = given().header("PRIVATE-TOKEN", admin)
+                .formParam("name", "Duo agent").formParam("redirect_uri", "https://agent.example/cb")
+                .formParam("scopes", "api user:*").formParam("confidential", "true")
+                .post("/api/v4/applications");
+
+        answer.then().statusCode(201).header("Cache-Control", "no-store");
+        JsonNode example = contract.response().body();
+        assertThat(answer.jsonPath().getString("application_id")).isEqualTo(example.get("application_id").asText());
+        assertThat(answer.jsonPath().getString("secret")).isEqualTo(example.get("secret").asText());
+        assertThat(answer.jsonPath().getLong("id")).isEqualTo(example.get("id").asLong());
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
+    }
+
+    @Test
+    void listTheOAuthApplications() {
+        Contract contract = Contracts.get("instance-service", "token-service", "list the OAuth applications");
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract);
+        String admin = data.token(data.admin(), Set.of("api"), LocalDate.now().plusDays(1));
+
+        Response answer = given().header("PRIVATE-TOKEN", admin).get("/api/v4/applications");
+
+        answer.then().statusCode(200);
+        JsonNode example = contract.response().body().get(0);
+        assertThat(answer.jsonPath().getString("[0].application_id")).isEqualTo(example.get("application_id").asText());
+        assertThat(answer.jsonPath().getString("[0].callback_url")).isEqualTo(example.get("callback_url").asText());
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
+    }
+
+    /**
+     * A client's OAuth request to the instance's public path: the instance must pass it on to
+     * token-service as the contract says (method, path, Content-Type, the form, the credentials and
+     * the caller's address), and pass back the status, the body and the contract's headers.
+     */
+    private Response forwarded(Contract contract, Map<String, String> form) {
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract);
+        Response answer = given().auth().preemptive().basic("client-1", "client-secret")
+                .formParams(form).post(contract.request().path());
+        answer.then().statusCode(contract.response().status());
+        contract.response().headers().forEach((name, rule) -> {
+            if (!rule.startsWith("regex:")) {
+                assertThat(answer.header(name)).as("header " + name + " passed back").isEqualTo(rule);
+            }
+        });
+        assertThat(answer.header("Content-Type")).startsWith("application/json");
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
+        return answer;
+    }
+
+    @Test
+    void forwardedTokenRefresh() {
+        Contract contract = Contracts.get("instance-service", "token-service", "forwarded: refresh a token (POST /oauth/token)");
+        Response answer = forwarded(contract, Map.of("grant_type", "refresh_token", "refresh_token", "r-1"));
+        JsonNode example = contract.response().body();
+        assertThat(answer.jsonPath().getString("access_token")).isEqualTo(example.get("access_token").asText());
+        assertThat(answer.jsonPath().getString("refresh_token")).isEqualTo(example.get("refresh_token").asText());
+        assertThat(answer.jsonPath().getLong("expires_in")).isEqualTo(example.get("expires_in").asLong());
+    }
+
+    @Test
+    void forwardedTokenRequestWithAWrongClientSecret() {
+        Contract contract = Contracts.get("instance-service", "token-service",
+                "forwarded: a token request with a wrong client secret (POST /oauth/token)");
+        Response answer = forwarded(contract, Map.of("grant_type", "refresh_token", "refresh_token", "r-1"));
+        assertThat(answer.jsonPath().getString("error")).isEqualTo("invalid_client");
+        assertThat(answer.jsonPath().getString("error_description"))
+                .isEqualTo(contract.response().body().get("error_description").asText());
+    }
+
+    @Test
+    void forwardedRevoke() {
+        Contract contract = Contracts.get("instance-service", "token-service", "forwarded: revoke a token (POST /oauth/revoke)");
+        Response answer = forwarded(contract, Map.of("token", "t-1"));
+        assertThat(answer.jsonPath().getMap("$")).isEmpty();
+    }
+
+    @Test
+    void forwardedIntrospect() {
+        Contract contract = Contracts.get("instance-service", "token-service",
+                "forwarded: introspect a token (POST /oauth/introspect)");
+        Response answer = forwarded(contract, Map.of("token", "t-1"));
+        JsonNode example = contract.response().body();
+        assertThat(answer.jsonPath().getBoolean("active")).isTrue();
+        assertThat(answer.jsonPath().getString("client_id")).isEqualTo(example.get("client_id").asText());
+        assertThat(answer.jsonPath().getString("scope")).isEqualTo(example.get("scope").asText());
     }
 }

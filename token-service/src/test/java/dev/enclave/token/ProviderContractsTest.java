@@ -69,6 +69,14 @@ class ProviderContractsTest {
                 values.put("after", Long.toString(after));
                 values.put("limit", "100");
             }
+            case "a token of a confidential OAuth application" -> {
+                OAuthTestClient.App app = OAuthTestClient.app("api");
+                OAuthTestClient.Tokens tokens = OAuthTestClient.authorize(app, "api");
+                values.put("app-credentials", basic(app.clientId(), app.secret()));
+                values.put("wrong-app-credentials", basic(app.clientId(), "not-" + app.secret()));
+                values.put("refresh-token", tokens.refreshToken());
+                values.put("access-token", tokens.accessToken());
+            }
             default -> throw new IllegalStateException("no provider state \"" + name + "\" in token-service's "
                     + "ProviderContractsTest: add it");
         }
