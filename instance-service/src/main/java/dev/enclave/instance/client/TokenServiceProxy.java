@@ -48,9 +48,12 @@ public class TokenServiceProxy {
     private final InstanceConfig config;
     private final OpenTelemetry telemetry;
     private final Tracer tracer;
+    /** The span attribute {@code server.address}: parsed once, the URL is configuration. */
+    private final String tokenServiceHost;
 
     public TokenServiceProxy(InstanceConfig config, OpenTelemetry telemetry) {
         this.config = config;
+        this.tokenServiceHost = URI.create(config.tokenServiceUrl()).getHost();
         this.telemetry = telemetry;
         this.tracer = telemetry.getTracer("dev.enclave.instance.token-service-client");
         this.http = HttpClient.newBuilder().connectTimeout(config.tokenService().connectTimeout())
@@ -85,7 +88,7 @@ public class TokenServiceProxy {
         Span span = tracer.spanBuilder(method + " " + path).setSpanKind(SpanKind.CLIENT)
                 .setAttribute("http.request.method", method)
                 .setAttribute("url.full", config.tokenServiceUrl() + path)
-                .setAttribute("server.address", URI.create(config.tokenServiceUrl()).getHost())
+                .setAttribute("server.address", tokenServiceHost)
                 .startSpan();
         try (Scope ignored = span.makeCurrent()) {
             telemetry.getPropagators().getTextMapPropagator().inject(Context.current(), request,
