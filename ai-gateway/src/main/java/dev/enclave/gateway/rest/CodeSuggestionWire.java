@@ -1,5 +1,6 @@
 package dev.enclave.gateway.rest;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -40,7 +41,27 @@ public final class CodeSuggestionWire {
         }
     }
 
-    public record Model(String engine, String name, String lang) {
+    /**
+     * The answer's {@code model}. {@code tokens_consumption_metadata} (as GitLab's AI gateway names it):
+     * the tokens the model server counted for the answer, summed over its choices; absent when it
+     * counted none. instance-service keeps them in its usage records.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Model(String engine, String name, String lang,
+                        @JsonProperty("tokens_consumption_metadata") TokensConsumption tokensConsumption) {
+
+        public Model(String engine, String name, String lang) {
+            this(engine, name, lang, null);
+        }
+
+        public Model withTokens(TokensConsumption tokens) {
+            return new Model(engine, name, lang, tokens);
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TokensConsumption(@JsonProperty("input_tokens") Long inputTokens,
+                                    @JsonProperty("output_tokens") Long outputTokens) {
     }
 
     public record Choice(String text, int index, @JsonProperty("finish_reason") String finishReason) {

@@ -80,12 +80,25 @@ public class CodeSuggestionService {
         }
         return Uni.join().all(calls).andFailFast().map(answers -> {
             List<CodeSuggestionWire.Choice> choices = new ArrayList<>();
+            Long input = null;
+            Long output = null;
             for (int i = 0; i < answers.size(); i++) {
-                choices.add(new CodeSuggestionWire.Choice(answers.get(i).text(), i, answers.get(i).finishReason()));
+                AdapterWire.GenerateResponse answer = answers.get(i);
+                choices.add(new CodeSuggestionWire.Choice(answer.text(), i, answer.finishReason()));
+                if (answer.usage() != null) {
+                    input = plus(input, answer.usage().promptTokens());
+                    output = plus(output, answer.usage().completionTokens());
+                }
             }
-            return new CodeSuggestionWire.Response(UUID.randomUUID().toString(), prepared.model(), "text_completion",
+            CodeSuggestionWire.Model model = input == null && output == null ? prepared.model()
+                    : prepared.model().withTokens(new CodeSuggestionWire.TokensConsumption(input, output));
+            return new CodeSuggestionWire.Response(UUID.randomUUID().toString(), model, "text_completion",
                     Instant.now().getEpochSecond(), choices);
         });
+    }
+
+    private static Long plus(Long sum, Integer tokens) {
+        return tokens == null ? sum : (sum == null ? 0L : sum) + tokens;
     }
 
     /** {@code stream: true}: the raw generated text, piece by piece as the model produces it (one choice). */

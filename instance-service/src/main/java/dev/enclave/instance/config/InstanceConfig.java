@@ -227,6 +227,29 @@ public interface InstanceConfig {
     /** GitLab's per-user throttles on the AI endpoints (GitLab's values by default). */
     RateLimits rateLimits();
 
+    /** AI usage records (UsageRecorder, {@code GET /api/v4/admin/ai/usage}). */
+    Usage usage();
+
+    interface Usage {
+        /** Off: nothing is recorded (what was recorded stays readable until the retention ends). */
+        boolean enabled();
+
+        /** How often queued records are written. */
+        Duration flushInterval();
+
+        /** Records written in one transaction and one round trip. */
+        int batchSize();
+
+        /** Records queued at most; beyond it (the database too slow or down for long) new ones are dropped. */
+        int bufferSize();
+
+        /** Records older than this are deleted. */
+        Duration retention();
+
+        /** How often expired records are deleted. */
+        Duration purgeInterval();
+    }
+
     interface RateLimits {
         /** {@code POST /code_suggestions/completions}. */
         Limit codeSuggestions();

@@ -1,5 +1,6 @@
 package dev.enclave.instance.rest;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.enclave.instance.domain.FeatureSetting;
 import dev.enclave.instance.domain.SelfHostedModel;
@@ -8,6 +9,7 @@ import dev.enclave.instance.service.AiCatalog;
 import dev.enclave.instance.service.AiSettingsService;
 import dev.enclave.instance.service.ModelConnectionCheck;
 import dev.enclave.instance.service.SelfHostedModels;
+import dev.enclave.instance.service.UsageReport;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
@@ -18,6 +20,9 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -92,9 +97,13 @@ public class AdminAiResource {
     private final SelfHostedModels models;
     private final AiSettingsService settings;
     private final ModelConnectionCheck connectionCheck;
+    private final UsageReport usage;
+    private final java.time.Clock clock;
 
     public AdminAiResource(CurrentUser currentUser, SelfHostedModels models, AiSettingsService settings,
-                           ModelConnectionCheck connectionCheck) {
+                           ModelConnectionCheck connectionCheck, UsageReport usage, java.time.Clock clock) {
+        this.usage = usage;
+        this.clock = clock;
         this.currentUser = currentUser;
         this.models = models;
         this.settings = settings;
@@ -199,6 +208,55 @@ public class AdminAiResource {
         return SettingsView.of(settings.update(currentUser.actor(), new AiSettingsService.Update(request.aiGatewayUrl(),
                 request.cloudGatewayUrl(), request.aiGatewayTimeoutSeconds(), request.verboseAiLogs(),
                 request.directAccessEnabled(), request.offlineMode(), request.egressAllowedCidrs())));
+    }
+
+    public record UsageUser(long id, String username) {
+    }
+
+    /** One group of usage records: exactly one of {@code user}, {@code model}, {@code feature}. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record UsageView(UsageUser user, String model, String feature, long requests,
+                            @JsonProperty("successful_requests") long successfulRequests,
+                            @JsonProperty("failed_requests") long failedRequests,
+                            @JsonProperty("requests_with_token_counts") long requestsWithTokenCounts,
+                            @JsonProperty("input_tokens") long inputTokens,
+                            @JsonProperty("output_tokens") long outputTokens,
+                            @JsonProperty("average_latency_ms") long averageLatencyMs) {
+    }
+
+    /**
+     * AI usage aggregated per user, model or feature ({@code group_by}, default user) over
+     * {@code [from, to)} (default: the last 30 days), the busiest first, paginated as GitLab does.
+     * Records reach the database within {@code enclave.instance.usage.flush-interval}.
+     */
+    @GET
+    @Path("/usage")
+    public Response usage(@QueryParam("from") String from, @QueryParam("to") String to,
+                          @QueryParam("group_by") String groupBy, @QueryParam("page") String page,
+                          @QueryParam("per_page") String perPage, @Context UriInfo uri) {
+        currentUser.requireAdmin();
+        UsageReport.GroupBy by = UsageReport.GroupBy.of(groupBy);
+        UsageReport.Window window = UsageReport.Window.of(from, to, clock.instant());
+        Pagination pagination = Pagination.of(page, perPage);
+        Pagination.Source<UsageReport.Row> rows = usage.grouped(by, window);
+        return pagination.respond(new Pagination.Source<UsageView>() {
+            @Override
+            public long count() {
+                return rows.count();
+            }
+
+            @Override
+            public List<UsageView> rows(int first, int max) {
+                List<UsageReport.Row> page = rows.rows(first, max);
+                Map<Long, String> names = by == UsageReport.GroupBy.USER ? UsageReport.usernames(page) : Map.of();
+                return page.stream().map(row -> new UsageView(
+                        by == UsageReport.GroupBy.USER ? new UsageUser((Long) row.key(), names.get((Long) row.key())) : null,
+                        by == UsageReport.GroupBy.MODEL ? (String) row.key() : null,
+                        by == UsageReport.GroupBy.FEATURE ? (String) row.key() : null,
+                        row.requests(), row.successful(), row.requests() - row.successful(), row.withTokenCounts(),
+                        row.inputTokens(), row.outputTokens(), row.averageLatencyMs())).toList();
+            }
+        }, uri);
     }
 
     private ModelView view(SelfHostedModel model) {

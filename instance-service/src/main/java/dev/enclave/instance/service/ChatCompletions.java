@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.enclave.instance.client.AiGatewayClient;
 import dev.enclave.instance.client.Deadline;
 import dev.enclave.instance.client.TokenServiceClient;
+import dev.enclave.instance.domain.AiUsageRecord;
 import dev.enclave.instance.domain.Group;
 import dev.enclave.instance.domain.Issue;
 import dev.enclave.instance.domain.Project;
@@ -100,10 +101,12 @@ public class ChatCompletions {
     private final AiSettingsService settings;
     private final ChatHistory history;
     private final ObjectMapper json;
+    private final UsageRecorder usage;
 
     public ChatCompletions(FeatureRouter router, AiTokenCache tokens, AiGatewayClient gateway, GatewayHeaders headers,
                            Licensing licensing, RateLimiter rateLimiter, Authorizer authorizer,
-                           AiSettingsService settings, ChatHistory history, ObjectMapper json) {
+                           AiSettingsService settings, ChatHistory history, ObjectMapper json, UsageRecorder usage) {
+        this.usage = usage;
         this.history = history;
         this.router = router;
         this.tokens = tokens;
@@ -119,6 +122,7 @@ public class ChatCompletions {
     public Uni<String> answer(Actor actor, User aiUser, Request request) {
         // The budget (the AI settings' timeout) covers the whole request, these checks included.
         Deadline deadline = Deadline.start(settings.current().gatewayTimeout());
+        long startNanos = System.nanoTime();
         long retryAfter = rateLimiter.acquire(RateLimiter.Bucket.CHAT, aiUser.id);
         if (retryAfter > 0) {
             throw ApiException.tooManyRequests(retryAfter);
@@ -133,9 +137,11 @@ public class ChatCompletions {
         }
         String gatewayUrl;
         Map<String, Object> modelMetadata = null;
+        String modelName = UsageRecorder.VENDORED;
         if (route instanceof FeatureRouter.Route.SelfHosted selfHosted) {
             gatewayUrl = selfHosted.gatewayUrl();
             modelMetadata = selfHosted.model().gatewayMetadata();
+            modelName = selfHosted.model().name();
         } else {
             // The cloud gateway answers from its own model: no model_metadata, as GitLab sends none.
             gatewayUrl = ((FeatureRouter.Route.Vendored) route).requireGatewayUrl();
@@ -175,6 +181,7 @@ public class ChatCompletions {
             LOG.errorf("Cannot encode a chat request: %s", e.getMessage());
             throw ApiException.unavailable("instance-service could not encode the chat request");
         }
+        String usedModel = modelName;
         return gateway.stream(gatewayUrl, "/v2/chat/agent", callHeaders, payload, deadline)
                 .onItem().<String>transformToUni(response -> {
                     if (response.status() != 200) {
@@ -193,6 +200,12 @@ public class ChatCompletions {
                         LOG.infof("Duo Chat answer to user %d: %s", userId, answer);
                     }
                 })
+                // one usage record however the call ends (tokens: not told in the chat stream)
+                .onTermination().invoke((answer, failure, cancelled) -> usage.record(startNanos, userId, "duo_chat",
+                        usedModel, null, null, cancelled ? AiUsageRecord.Outcome.CANCELLED
+                                : failure == null ? AiUsageRecord.Outcome.SUCCESS
+                                : failure instanceof AiGatewayClient.GatewayUnavailableException
+                                ? AiUsageRecord.Outcome.UNAVAILABLE : AiUsageRecord.Outcome.ERROR))
                 // The database is written on a worker, never on the event loop that read the answer.
                 .onItem().transformToUni(answer -> Uni.createFrom().item(() -> {
                     if (!request.withCleanHistory()) {

@@ -6,6 +6,7 @@ import dev.enclave.instance.client.AiGatewayClient;
 import dev.enclave.instance.client.Deadline;
 import dev.enclave.instance.client.TokenServiceClient;
 import dev.enclave.instance.config.InstanceConfig;
+import dev.enclave.instance.domain.AiUsageRecord;
 import dev.enclave.instance.domain.User;
 import dev.enclave.instance.rest.ApiException;
 import io.smallrye.mutiny.Multi;
@@ -57,10 +58,12 @@ public class CodeSuggestionsService {
     private final RateLimiter rateLimiter;
     private final AiSettingsService settings;
     private final InstanceConfig config;
+    private final UsageRecorder usage;
 
     public CodeSuggestionsService(FeatureRouter router, AiTokenCache tokens, AiGatewayClient gateway,
                                   GatewayHeaders headers, Licensing licensing, RateLimiter rateLimiter,
-                                  AiSettingsService settings, InstanceConfig config) {
+                                  AiSettingsService settings, InstanceConfig config, UsageRecorder usage) {
+        this.usage = usage;
         this.settings = settings;
         this.config = config;
         this.rateLimiter = rateLimiter;
@@ -74,6 +77,7 @@ public class CodeSuggestionsService {
     public Uni<Forwarded> complete(User user, ObjectNode body, int bodyBytes) {
         // The budget covers the whole request, these checks and a stream included.
         Deadline deadline = Deadline.start(config.gatewayTimeout());
+        long startNanos = System.nanoTime();
         long retryAfter = rateLimiter.acquire(RateLimiter.Bucket.CODE_SUGGESTIONS, user.id);
         if (retryAfter > 0) {
             throw ApiException.tooManyRequests(retryAfter);
@@ -100,11 +104,14 @@ public class CodeSuggestionsService {
         INSTANCE_OWNED_FIELDS.forEach(body::remove);
 
         String gatewayUrl;
+        String modelName;
         if (route instanceof FeatureRouter.Route.SelfHosted selfHosted) {
             gatewayUrl = selfHosted.gatewayUrl();
+            modelName = selfHosted.model().name();
             addModelMetadata(body, selfHosted.model(), generation);
         } else {
             gatewayUrl = ((FeatureRouter.Route.Vendored) route).requireGatewayUrl();
+            modelName = UsageRecorder.VENDORED;
         }
 
         String scope = generation ? "generate_code" : "complete_code";
@@ -134,7 +141,12 @@ public class CodeSuggestionsService {
                 boolean ok = response.status() / 100 == 2;
                 // A break after the head went out can only end the response; say why in the log.
                 Multi<byte[]> chunks = response.body().onFailure().invoke(e ->
-                        LOG.warnf("%s stream to user %d ended early: %s", feature, userId, e.getMessage()));
+                        LOG.warnf("%s stream to user %d ended early: %s", feature, userId, e.getMessage()))
+                        // one usage record when the stream ends, however it ends (tokens: not told in a stream)
+                        .onTermination().invoke((failure, cancelled) -> usage.record(startNanos, userId, feature,
+                                modelName, null, null, cancelled ? AiUsageRecord.Outcome.CANCELLED
+                                        : ok && failure == null ? AiUsageRecord.Outcome.SUCCESS
+                                        : AiUsageRecord.Outcome.ERROR));
                 return new Forwarded(response.status(), ok ? STREAM_CONTENT_TYPE : response.contentType(), chunks);
             });
         } else {
@@ -143,12 +155,18 @@ public class CodeSuggestionsService {
                     LOG.infof("%s answer to user %d: %d %s", feature, userId, response.status(),
                             new String(response.body(), StandardCharsets.UTF_8));
                 }
+                boolean ok = response.status() / 100 == 2;
+                UsageRecorder.Tokens used = ok ? UsageRecorder.Tokens.of(response.body()) : UsageRecorder.Tokens.NONE;
+                usage.record(startNanos, userId, feature, modelName, used.input(), used.output(),
+                        ok ? AiUsageRecord.Outcome.SUCCESS : AiUsageRecord.Outcome.ERROR);
                 return new Forwarded(response.status(), response.contentType(),
                         Multi.createFrom().item(response.body()));
-            });
+            }).onCancellation().invoke(() -> usage.record(startNanos, userId, feature, modelName, null, null,
+                    AiUsageRecord.Outcome.CANCELLED));
         }
         return answer.onFailure(AiGatewayClient.GatewayUnavailableException.class).transform(e -> {
             LOG.warnf("%s: %s", feature, e.getMessage());
+            usage.record(startNanos, userId, feature, modelName, null, null, AiUsageRecord.Outcome.UNAVAILABLE);
             return ApiException.unavailable(e.getMessage(),
                     ((AiGatewayClient.GatewayUnavailableException) e).retryAfterSeconds());
         });
