@@ -224,6 +224,48 @@ class CodeCompletionEndToEndIT {
                 .isEqualTo("[\"[INST]\",\"[/INST]\",\"[PREFIX]\",\"[MIDDLE]\",\"[SUFFIX]\"]");
     }
 
+    /**
+     * The completion's usage record: the tokens the simulator counted travel model-adapter → ai-gateway
+     * ({@code model.tokens_consumption_metadata}) → instance-service, which writes the record within
+     * its flush interval and reports it to admins.
+     */
+    @Test
+    @Order(50)
+    void aCompletionsUsageReachesTheAdminsReport() throws InterruptedException {
+        JsonNode before = codeCompletionsUsage();
+        RunningSuite.Answer answer = running.complete("def usage_is_recorded():\n    ");
+        assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        JsonNode tokens = answer.json().path("model").path("tokens_consumption_metadata");
+        assertThat(tokens.path("input_tokens").asLong()).as(answer.body()).isPositive();
+        assertThat(tokens.path("output_tokens").asLong()).as(answer.body()).isPositive();
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        JsonNode after = codeCompletionsUsage();
+        while (after.path("requests").asLong() == before.path("requests").asLong() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            after = codeCompletionsUsage();
+        }
+        assertThat(after.path("requests").asLong()).isEqualTo(before.path("requests").asLong() + 1);
+        assertThat(after.path("successful_requests").asLong())
+                .isEqualTo(before.path("successful_requests").asLong() + 1);
+        assertThat(after.path("input_tokens").asLong())
+                .isEqualTo(before.path("input_tokens").asLong() + tokens.path("input_tokens").asLong());
+        assertThat(after.path("output_tokens").asLong())
+                .isEqualTo(before.path("output_tokens").asLong() + tokens.path("output_tokens").asLong());
+    }
+
+    private JsonNode codeCompletionsUsage() {
+        RunningSuite.Answer usage = running.get(Suite.INSTANCE, "/api/v4/admin/ai/usage?group_by=feature",
+                Map.of("PRIVATE-TOKEN", running.adminToken));
+        assertThat(usage.status()).as(usage.body()).isEqualTo(200);
+        for (JsonNode group : usage.json()) {
+            if (group.path("feature").asText().equals("code_completions")) {
+                return group;
+            }
+        }
+        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    }
+
     @Test
     @Order(100)
     void cachedTokensKeepWorkingWhileTokenServiceIsDown() {

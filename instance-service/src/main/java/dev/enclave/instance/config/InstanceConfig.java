@@ -259,6 +259,19 @@ public interface InstanceConfig {
 
         /** {@code POST /chat/completions}. */
         Limit chat();
+
+        /**
+         * Redis ({@code redis://host:6379}, {@code rediss://…} for TLS, a password as
+         * {@code redis://:password@host:6379}) that the replicas count in together; unset: each
+         * replica counts alone, in memory.
+         */
+        Optional<String> redisUrl();
+
+        /**
+         * How long a request waits for Redis. Beyond it, or while Redis cannot be reached, this
+         * replica counts alone (in memory) and the log says so once.
+         */
+        Duration redisTimeout();
     }
 
     interface Limit {

@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * 60 completions a minute and so on by default). Like GitLab's ApplicationRateLimiter, a window
  * starts at a user's first request and counts up to the limit; the next request after the window
  * opens a new one. One compare-and-set per request, no lock and no per-request log, so it stays
- * cheap at thousands of requests a second. Counts are per replica; with several replicas the
- * effective limit is that many times higher until a shared store (Redis) backs it.
+ * cheap at thousands of requests a second. With {@code enclave.instance.rate-limits.redis-url} set
+ * the windows are counted in Redis instead, shared by every replica ({@link SharedRateLimits});
+ * while Redis does not answer, each replica counts alone here.
  */
 @ApplicationScoped
 public class RateLimiter {
@@ -32,11 +33,13 @@ public class RateLimiter {
     }
 
     private final Clock clock;
+    private final SharedRateLimits shared;
     private final Map<Bucket, Limit> limits = new EnumMap<>(Bucket.class);
     private final Map<Bucket, Map<Long, AtomicReference<Window>>> windows = new EnumMap<>(Bucket.class);
 
-    public RateLimiter(Clock clock, InstanceConfig config) {
+    public RateLimiter(Clock clock, InstanceConfig config, SharedRateLimits shared) {
         this.clock = clock;
+        this.shared = shared;
         InstanceConfig.RateLimits configured = config.rateLimits();
         limits.put(Bucket.CODE_SUGGESTIONS, limit(configured.codeSuggestions(), "code-suggestions"));
         limits.put(Bucket.DIRECT_ACCESS, limit(configured.directAccess(), "direct-access"));
@@ -57,6 +60,18 @@ public class RateLimiter {
     /** @return seconds until the caller may retry, or 0 when this request is allowed (and counted) */
     public long acquire(Bucket bucket, long userId) {
         Limit limit = limits.get(bucket);
+        if (shared.enabled()) {
+            java.util.OptionalLong retryMillis = shared.acquire(bucket.name().toLowerCase(java.util.Locale.ROOT),
+                    userId, limit.requests(), limit.perMillis());
+            if (retryMillis.isPresent()) {
+                return retryMillis.getAsLong() == 0 ? 0 : Math.max(1, (retryMillis.getAsLong() + 999) / 1000);
+            }
+            // Redis did not answer: this replica's own count
+        }
+        return acquireLocally(bucket, userId, limit);
+    }
+
+    private long acquireLocally(Bucket bucket, long userId, Limit limit) {
         Map<Long, AtomicReference<Window>> perUser = windows.get(bucket);
         long now = clock.millis();
         AtomicReference<Window> ref = perUser.get(userId);
