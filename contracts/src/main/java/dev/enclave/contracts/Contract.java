@@ -43,12 +43,32 @@ public record Contract(String file, String consumer, String provider, String int
      *                 line of the answer must match by shape; null otherwise
      * @param text     for an answer of plain text (a raw text stream): an example, the answer must not
      *                 be empty; null otherwise
+     * @param headerExamples what a consumer's stub answers for a {@code regex:} header whose literal
+     *                 start is not an example of it (a {@code Retry-After} of {@code regex:[1-9][0-9]*});
+     *                 each must match its header's rule
      */
     public record Response(int status, Map<String, String> headers, JsonNode body, Map<String, String> matchers,
-                           Jwt jwt, java.util.List<JsonNode> ndjson, String text) {
+                           Jwt jwt, java.util.List<JsonNode> ndjson, String text, Map<String, String> headerExamples) {
 
         public Response(int status, Map<String, String> headers, JsonNode body, Map<String, String> matchers, Jwt jwt) {
             this(status, headers, body, matchers, jwt, null, null);
+        }
+
+        public Response(int status, Map<String, String> headers, JsonNode body, Map<String, String> matchers, Jwt jwt,
+                        java.util.List<JsonNode> ndjson, String text) {
+            this(status, headers, body, matchers, jwt, ndjson, text, Map.of());
+        }
+
+        /**
+         * The value a consumer's stub answers for header {@code name}: its example, an exact rule's
+         * value, or a {@code regex:} rule's literal start (e.g. {@code application/json}).
+         */
+        public String headerExample(String name) {
+            if (headerExamples.containsKey(name)) {
+                return headerExamples.get(name);
+            }
+            String rule = headers.get(name);
+            return rule.startsWith("regex:") ? rule.substring(6).replaceAll("[.]\\*$", "").replace("\\", "") : rule;
         }
     }
 

@@ -66,6 +66,23 @@ public final class Contracts {
     }
 
     static Contract parse(String file, JsonNode node) {
+        Contract contract = read(file, node);
+        Contract.Response response = contract.response();
+        response.headerExamples().keySet().stream().filter(name -> !response.headers().containsKey(name)).forEach(name -> {
+            throw new IllegalStateException("contract " + file + ": headerExamples names " + name
+                    + ", which is not one of the answer's headers");
+        });
+        response.headers().forEach((name, rule) -> {
+            if (!Shapes.valueMatches(rule, response.headerExample(name))) {
+                throw new IllegalStateException("contract " + file + ": a stub would answer header " + name + ": "
+                        + response.headerExample(name) + ", which does not match " + rule
+                        + " (give it an example in \"headerExamples\")");
+            }
+        });
+        return contract;
+    }
+
+    private static Contract read(String file, JsonNode node) {
         JsonNode request = required(file, node, "request");
         JsonNode response = required(file, node, "response");
         return new Contract(file, text(file, node, "consumer"), text(file, node, "provider"),
@@ -77,7 +94,8 @@ public final class Contracts {
                         nullable(response.get("body")), strings(response.path("matchers")),
                         response.has("jwt") ? jwt(file, response.get("jwt")) : null,
                         response.has("ndjson") ? ndjson(file, response.get("ndjson")) : null,
-                        response.has("text") ? response.get("text").asText() : null));
+                        response.has("text") ? response.get("text").asText() : null,
+                        strings(response.path("headerExamples"))));
     }
 
     private static Contract.Jwt jwt(String file, JsonNode node) {

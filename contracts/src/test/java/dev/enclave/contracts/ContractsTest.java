@@ -119,4 +119,24 @@ class ContractsTest {
             server.stop();
         }
     }
+
+    @Test
+    void aStubsHeaderIsItsExampleWhichMustMatchTheRule() throws IOException {
+        Contract throttled = Contracts.get("instance-service", "token-service",
+                "forwarded: a token request while the client is throttled (POST /oauth/token, 429)");
+        assertThat(throttled.response().headerExample("Retry-After")).isEqualTo("42");
+        assertThat(throttled.response().headerExample("Content-Type")).isEqualTo("application/json");
+        assertThat(throttled.response().headerExample("Cache-Control")).isEqualTo("no-store");
+        String withoutExample = "{\"consumer\":\"a\",\"provider\":\"b\",\"interaction\":\"i\",\"request\":"
+                + "{\"method\":\"GET\",\"path\":\"/x\"},\"response\":{\"status\":429,\"headers\":"
+                + "{\"Retry-After\":\"regex:[1-9][0-9]*\"}%s}}";
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Contracts.parse("a/b.i.json",
+                        Contracts.JSON.readTree(withoutExample.formatted(""))))
+                .hasMessageContaining("give it an example in \"headerExamples\"");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Contracts.parse("a/b.i.json",
+                        Contracts.JSON.readTree(withoutExample.formatted(",\"headerExamples\":{\"Retry-After\":\"soon\"}"))))
+                .hasMessageContaining("soon, which does not match regex:[1-9][0-9]*");
+        assertThat(Contracts.parse("a/b.i.json", Contracts.JSON.readTree(withoutExample.formatted(
+                ",\"headerExamples\":{\"Retry-After\":\"7\"}"))).response().headerExample("Retry-After")).isEqualTo("7");
+    }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import dev.enclave.contracts.Contract;
 import dev.enclave.contracts.ContractStubs;
+import dev.enclave.contracts.ContractVerifier;
 import dev.enclave.contracts.Contracts;
 import dev.enclave.instance.client.TokenServiceClient;
 import dev.enclave.instance.domain.SelfHostedModel;
@@ -346,6 +347,62 @@ class ConsumerContractsTest {
         assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
     }
 
+    @Test
+    void deleteAnOAuthApplication() {
+        Contract contract = Contracts.get("instance-service", "token-service", "delete an OAuth application");
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract);
+        String admin = data.token(data.admin(), Set.of("api"), LocalDate.now().plusDays(1));
+
+        given().header("PRIVATE-TOKEN", admin).delete("/api/v4/applications/7").then().statusCode(204);
+
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
+        assertThat(FakeTokenServiceAndGateway.server.getAllServeEvents().stream()
+                .filter(e -> e.getStubMapping() != null && stub.getId().equals(e.getStubMapping().getId()))
+                .map(e -> e.getRequest().getUrl())).containsExactly("/internal/v1/applications/7");
+    }
+
+    /**
+     * A client's GET of the instance's public discovery or key set path: passed on to token-service
+     * as the contract says, and its answer passed back with the contract's headers.
+     */
+    private Response forwardedGet(Contract contract, String body) {
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract, "", body);
+        Response answer = given().get(contract.request().path());
+        answer.then().statusCode(contract.response().status());
+        contract.response().headers().keySet().stream().filter(name -> !name.equals("Content-Type"))
+                .forEach(name -> assertThat(answer.header(name)).as("header " + name + " passed back")
+                        .isEqualTo(contract.response().headerExample(name)));
+        assertThat(answer.header("Content-Type")).startsWith("application/json");
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub)).isEmpty();
+        return answer;
+    }
+
+    @Test
+    void forwardedDiscovery() {
+        Contract contract = Contracts.get("instance-service", "token-service",
+                "forwarded: the OIDC discovery document (GET /.well-known/openid-configuration)");
+        Response answer = forwardedGet(contract, ContractVerifier.exampleResponseBody(contract));
+        JsonNode example = contract.response().body();
+        for (String field : List.of("issuer", "jwks_uri", "token_endpoint", "revocation_endpoint", "introspection_endpoint")) {
+            assertThat(answer.jsonPath().getString(field)).as(field).isEqualTo(example.get(field).asText());
+        }
+        assertThat(answer.jsonPath().getList("code_challenge_methods_supported")).containsExactly("S256");
+    }
+
+    @Test
+    void forwardedKeySet() {
+        Contract contract = Contracts.get("instance-service", "token-service",
+                "forwarded: the published signing keys (GET /oauth/discovery/keys)");
+        // the test's own key, so that quarkus-oidc, should it fetch the keys meanwhile, still finds it
+        Map<String, String> key = new java.util.HashMap<>();
+        TestOAuthTokens.KEY.toParams(org.jose4j.jwk.JsonWebKey.OutputControlLevel.PUBLIC_ONLY)
+                .forEach((name, value) -> key.put(name, String.valueOf(value)));
+        Response answer = forwardedGet(contract, ContractVerifier.exampleResponseBody(contract, key));
+        assertThat(answer.jsonPath().getString("keys[0].kid")).isEqualTo(TestOAuthTokens.KEY.getKeyId());
+        assertThat(answer.jsonPath().getString("keys[0].n")).isEqualTo(key.get("n"));
+        assertThat(answer.jsonPath().getString("keys[0].e")).isEqualTo(key.get("e"));
+    }
+
     /**
      * A client's OAuth request to the instance's public path: the instance must pass it on to
      * token-service as the contract says (method, path, Content-Type, the form, the credentials and
@@ -374,6 +431,42 @@ class ConsumerContractsTest {
         assertThat(answer.jsonPath().getString("access_token")).isEqualTo(example.get("access_token").asText());
         assertThat(answer.jsonPath().getString("refresh_token")).isEqualTo(example.get("refresh_token").asText());
         assertThat(answer.jsonPath().getLong("expires_in")).isEqualTo(example.get("expires_in").asLong());
+    }
+
+    @Test
+    void forwardedAuthorizationCodeExchange() {
+        Contract contract = Contracts.get("instance-service", "token-service",
+                "forwarded: exchange an authorization code (POST /oauth/token)");
+        Response answer = forwarded(contract, Map.of("grant_type", "authorization_code", "code", "c-1",
+                "redirect_uri", "https://agent.example/cb", "code_verifier", "v".repeat(43)));
+        JsonNode example = contract.response().body();
+        assertThat(answer.jsonPath().getString("access_token")).isEqualTo(example.get("access_token").asText());
+        assertThat(answer.jsonPath().getString("refresh_token")).isEqualTo(example.get("refresh_token").asText());
+        assertThat(answer.jsonPath().getString("scope")).isEqualTo(example.get("scope").asText());
+    }
+
+    @Test
+    void forwardedClientCredentials() {
+        Contract contract = Contracts.get("instance-service", "token-service",
+                "forwarded: a client credentials token (POST /oauth/token)");
+        Response answer = forwarded(contract, Map.of("grant_type", "client_credentials", "audience", "partner-api",
+                "scope", "read_api"));
+        JsonNode example = contract.response().body();
+        assertThat(answer.jsonPath().getString("access_token")).isEqualTo(example.get("access_token").asText());
+        assertThat(answer.jsonPath().getLong("expires_in")).isEqualTo(example.get("expires_in").asLong());
+        assertThat(answer.jsonPath().getString("refresh_token")).isNull();
+    }
+
+    /** A throttled client is told when to try again: token-service's Retry-After reaches it. */
+    @Test
+    void forwardedTokenRequestWhileThrottled() {
+        Contract contract = Contracts.get("instance-service", "token-service",
+                "forwarded: a token request while the client is throttled (POST /oauth/token, 429)");
+        Response answer = forwarded(contract, Map.of("grant_type", "refresh_token", "refresh_token", "r-1"));
+        assertThat(answer.header("Retry-After")).isEqualTo(contract.response().headerExample("Retry-After"));
+        assertThat(answer.jsonPath().getString("error")).isEqualTo("slow_down");
+        assertThat(answer.jsonPath().getString("error_description"))
+                .isEqualTo(contract.response().body().get("error_description").asText());
     }
 
     @Test

@@ -3,11 +3,16 @@ package dev.enclave.token;
 import dev.enclave.contracts.Contract;
 import dev.enclave.contracts.ContractVerifier;
 import dev.enclave.contracts.Contracts;
+import dev.enclave.token.rest.OAuthException;
+import dev.enclave.token.service.ClientAuthThrottle;
+import dev.enclave.token.service.ClientCredentials;
+import io.quarkus.arc.Arc;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.eclipse.microprofile.config.ConfigProvider;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -60,7 +65,9 @@ class ProviderContractsTest {
                 values.put("since", Long.toString(since));
             }
             case "an application of the instance's" -> {
-                values.put("application-id", OAuthTestClient.app("api read_user user:*").clientId());
+                OAuthTestClient.App app = OAuthTestClient.app("api read_user user:*");
+                values.put("application-id", app.clientId());
+                values.put("id", Long.toString(app.id()));
                 values.put("redirect-uri", OAuthTestClient.REDIRECT_URI);
             }
             case "a composite token minted after the instance's cursor" -> {
@@ -77,10 +84,65 @@ class ProviderContractsTest {
                 values.put("refresh-token", tokens.refreshToken());
                 values.put("access-token", tokens.accessToken());
             }
+            case "an authorization code of a confidential OAuth application" -> {
+                OAuthTestClient.App app = OAuthTestClient.app("api");
+                String verifier = OAuthTestClient.newCodeVerifier();
+                values.put("app-credentials", basic(app.clientId(), app.secret()));
+                values.put("code", OAuthTestClient.requestGrantWithPkce(app.clientId(), OAuthTestClient.newOwnerId(),
+                        "api", OAuthTestClient.s256(verifier)).then().statusCode(201).extract().path("code"));
+                values.put("redirect-uri", OAuthTestClient.REDIRECT_URI);
+                values.put("code-verifier", verifier);
+            }
+            case "a confidential OAuth application and an audience it may have tokens for" -> {
+                OAuthTestClient.App app = OAuthTestClient.app("api read_api");
+                values.put("app-credentials", basic(app.clientId(), app.secret()));
+                values.put("audience", "partner-api");
+                values.put("scope", "read_api");
+            }
+            case "a confidential OAuth application throttled after too many failed authentications" -> {
+                OAuthTestClient.App app = OAuthTestClient.app("api");
+                throttle(app.clientId());
+                values.put("app-credentials", basic(app.clientId(), app.secret()));
+                // never read: a throttled client's request is refused before its grant is looked at
+                values.put("refresh-token", UUID.randomUUID().toString());
+            }
             default -> throw new IllegalStateException("no provider state \"" + name + "\" in token-service's "
                     + "ProviderContractsTest: add it");
         }
         return values;
+    }
+
+    /**
+     * As many failed authentications of {@code clientId} as the throttle allows (from an address of
+     * its own, so that no other test's calls from 127.0.0.1 are held back): its next request from
+     * an address it has not authenticated from is refused with 429 until the window has passed.
+     */
+    static void throttle(String clientId) {
+        ClientAuthThrottle throttle = Arc.container().instance(ClientAuthThrottle.class).get();
+        int maxFailures = ConfigProvider.getConfig().getValue("enclave.token.oauth.auth-throttle.max-failures",
+                Integer.class);
+        String address = "contract-state-" + UUID.randomUUID();
+        OAuthException wrongSecret = OAuthException.invalidClient("Client authentication failed");
+        // not a debug line per failure (the test profile logs this service at DEBUG)
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(ClientAuthThrottle.class.getName());
+        java.util.logging.Level level = log.getLevel();
+        log.setLevel(java.util.logging.Level.INFO);
+        try {
+            for (int i = 0; i < maxFailures; i++) {
+                try {
+                    throttle.authenticate(address, () -> new ClientCredentials(clientId, "wrong"), credentials -> {
+                        throw wrongSecret;
+                    });
+                    throw new AssertionError("the throttle let a failed authentication pass");
+                } catch (OAuthException e) {
+                    if (e != wrongSecret) {
+                        throw e;
+                    }
+                }
+            }
+        } finally {
+            log.setLevel(level);
+        }
     }
 
     static String basic(String id, String secret) {

@@ -37,9 +37,12 @@ public class TokenServiceProxy {
 
     private static final Logger LOG = Logger.getLogger(TokenServiceProxy.class);
 
-    /** Response headers that belong to the answer (the rest are hop-by-hop or re-computed). */
+    /**
+     * Response headers that belong to the answer (the rest are hop-by-hop or re-computed):
+     * {@code Retry-After} tells a throttled client (429 {@code slow_down}) when to try again.
+     */
     private static final List<String> PASSED_HEADERS = List.of("Content-Type", "Cache-Control", "Pragma",
-            "WWW-Authenticate");
+            "WWW-Authenticate", "Retry-After");
 
     public record Answer(int status, Map<String, String> headers, byte[] body) {
     }
