@@ -123,6 +123,63 @@ class ConsumerContractsTest {
     }
 
     /**
+     * model-adapter's error event, as the first event of a streamed completion (the contract's
+     * only example event): the gateway's streaming client turns it into its own error, answered as
+     * a non-streamed call's would be, since no text went out yet: 421 with the model's status
+     * (502 for {@code model_server_error}, 504 for {@code model_server_timeout}) and the event's
+     * message.
+     */
+    @Test
+    void theErrorEventOfAStreamedCompletion() {
+        Contract contract = Contracts.get("ai-gateway", "model-adapter", "the error event of a streamed completion");
+        stub = ContractStubs.stub(FakeIssuerAndAdapter.server, contract, ADAPTER);
+
+        Response answer = instance(List.of("complete_code")).body(Map.of(
+                        "current_file", Map.of("file_name", "main.py", "content_above_cursor", "def add(a, b):\n    "),
+                        "model_provider", "litellm", "model_endpoint", "http://127.0.0.1:9/v1",
+                        "model_api_key", "sk-model-key", "model_identifier", "custom_openai/codestral-contract",
+                        "model_name", "codestral", "stream", true))
+                .post("/v2/code/completions");
+
+        com.fasterxml.jackson.databind.JsonNode event = contract.response().ndjson().get(0);
+        assertThat(event.get("error").asText()).isEqualTo("model_server_error");
+        answer.then().statusCode(421);
+        assertThat(answer.jsonPath().getString("detail")).isEqualTo("502: " + event.get("message").asText());
+        assertThat(ContractStubs.requestMismatches(FakeIssuerAndAdapter.server, contract, stub, ADAPTER)).isEmpty();
+    }
+
+    /**
+     * model-adapter's error event after the first delta of a streamed chat answer: the gateway's
+     * streaming client has passed the delta on, and turns the event into GitLab's agent error event
+     * with its message, retryable as {@code model_server_unreachable} is.
+     */
+    @Test
+    void theErrorEventOfAStreamedChatAnswer() throws Exception {
+        Contract contract = Contracts.get("ai-gateway", "model-adapter", "the error event of a streamed chat answer");
+        stub = ContractStubs.stub(FakeIssuerAndAdapter.server, contract, ADAPTER);
+
+        Response answer = instance(List.of("duo_chat")).body(Map.of(
+                        "messages", List.of(Map.of("role", "user", "content", "How do I revert a commit?")),
+                        "model_metadata", Map.of("provider", "litellm", "name", "mistral",
+                                "endpoint", "http://127.0.0.1:9/v1", "api_key", "sk-model-key",
+                                "identifier", "custom_openai/mistral-contract")))
+                .post("/v2/chat/agent");
+
+        answer.then().statusCode(200);
+        com.fasterxml.jackson.databind.JsonNode delta = contract.response().ndjson().get(0);
+        com.fasterxml.jackson.databind.JsonNode error = contract.response().ndjson().get(1);
+        assertThat(error.get("error").asText()).isEqualTo("model_server_unreachable");
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> lines = answer.asString().lines().toList();
+        assertThat(lines).hasSize(2);
+        assertThat(json.readTree(lines.get(0))).isEqualTo(json.readTree(
+                "{\"type\":\"final_answer_delta\",\"data\":{\"text\":" + json.writeValueAsString(delta.get("text").asText()) + "}}"));
+        assertThat(json.readTree(lines.get(1))).isEqualTo(json.readTree("{\"type\":\"error\",\"data\":{\"message\":"
+                + json.writeValueAsString(error.get("message").asText()) + ",\"retryable\":true}}"));
+        assertThat(ContractStubs.requestMismatches(FakeIssuerAndAdapter.server, contract, stub, ADAPTER)).isEmpty();
+    }
+
+    /**
      * The fake token-service's discovery document and key set are token-service's contract examples
      * filled with this test's issuer and key ({@link TestTokens}): an AI token signed with that key
      * gets past authentication (to the 422 of an empty body), one signed with another key does not.

@@ -89,6 +89,11 @@ class ProviderContractsTest {
                 values.put("ai-token", TestTokens.valid(List.of("complete_code")));
                 FakeStreamingAdapter.script("codestral-22b").delta("return a + b").done("stop");
             }
+            case "a self-hosted code model streams a generation" -> {
+                // a streamed generation is a streamed chat call to model-adapter
+                values.put("ai-token", TestTokens.valid(List.of("generate_code")));
+                FakeStreamingAdapter.script("codestral-22b").delta("return a + b").done("stop");
+            }
             case "a self-hosted chat model streams" -> {
                 values.put("ai-token", TestTokens.valid(List.of("duo_chat", "include_file_context")));
                 FakeStreamingAdapter.script("mistral-7b").delta("Use git revert.").done("stop");

@@ -181,6 +181,25 @@ class ConsumerContractsTest {
     }
 
     @Test
+    void streamedCodeGeneration() {
+        Contract contract = Contracts.get("instance-service", "ai-gateway",
+                "a streamed code generation from a self-hosted model");
+        String token = aiUserWithRoute("code_generations");
+        stub = ContractStubs.stub(FakeTokenServiceAndGateway.server, contract, GATEWAY);
+        Map<String, Object> body = new java.util.HashMap<>(editorsCompletionBody(true));
+        body.put("intent", "generation");
+        body.put("generation_type", "empty_function");
+        body.put("user_instruction", "add the two numbers");
+
+        Response answer = given().header("PRIVATE-TOKEN", token).contentType(ContentType.JSON)
+                .body(body).post("/api/v4/code_suggestions/completions");
+
+        answer.then().statusCode(200).contentType(org.hamcrest.Matchers.startsWith("text/event-stream"));
+        assertThat(answer.asString()).isEqualTo(contract.response().text());
+        assertThat(ContractStubs.requestMismatches(FakeTokenServiceAndGateway.server, contract, stub, GATEWAY)).isEmpty();
+    }
+
+    @Test
     void duoChat() {
         Contract contract = Contracts.get("instance-service", "ai-gateway", "a Duo Chat answer from a self-hosted model");
         String token = aiUserWithRoute("duo_chat");

@@ -52,15 +52,23 @@ class ProviderContractsTest {
         values.put("access-token", TestTokens.valid());
         values.put("request-id", UUID.randomUUID().toString());
         switch (name) {
-            case "the model server answers" -> {
+            case "the model server answers" -> SimulatedModelServer.reset();
+            // the simulator's stream: its first token, then the provider's own error event
+            case "the model server fails mid-stream" -> {
                 SimulatedModelServer.reset();
-                values.put("model-endpoint", SimulatedModelServer.simulator.baseUrl());
-                values.put("model-identifier", SimulatedModelServer.MODEL);
-                values.put("model-api-key", SimulatedModelServer.API_KEY);
+                SimulatedModelServer.simulator.faults().failMidStream(1);
+            }
+            // the simulator's stream: its first token, then the connection closes without the stream's end
+            case "the model server's connection drops mid-stream" -> {
+                SimulatedModelServer.reset();
+                SimulatedModelServer.simulator.faults().dropMidStream(1);
             }
             default -> throw new IllegalStateException("no provider state \"" + name + "\" in model-adapter's "
                     + "ProviderContractsTest: add it");
         }
+        values.put("model-endpoint", SimulatedModelServer.simulator.baseUrl());
+        values.put("model-identifier", SimulatedModelServer.MODEL);
+        values.put("model-api-key", SimulatedModelServer.API_KEY);
         return values;
     }
 
