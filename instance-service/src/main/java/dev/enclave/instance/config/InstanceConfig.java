@@ -227,6 +227,20 @@ public interface InstanceConfig {
     /** GitLab's per-user throttles on the AI endpoints (GitLab's values by default). */
     RateLimits rateLimits();
 
+    /**
+     * Redis the replicas share ({@code redis://host:6379}, {@code rediss://…} for TLS, a password as
+     * {@code redis://:password@host:6379}): the rate-limit windows (SharedRateLimits) and the news of
+     * revoked tokens (ReplicaEvictions). Unset: each replica counts alone, in memory, and learns of a
+     * revocation through another replica within {@code pat-cache-ttl}.
+     */
+    Optional<String> redisUrl();
+
+    /**
+     * How long a request waits for Redis. Beyond it, or while Redis cannot be reached, this replica
+     * counts rate limits alone (in memory) and the log says so once.
+     */
+    Duration redisTimeout();
+
     /** AI usage records (UsageRecorder, {@code GET /api/v4/admin/ai/usage}). */
     Usage usage();
 
@@ -260,18 +274,6 @@ public interface InstanceConfig {
         /** {@code POST /chat/completions}. */
         Limit chat();
 
-        /**
-         * Redis ({@code redis://host:6379}, {@code rediss://…} for TLS, a password as
-         * {@code redis://:password@host:6379}) that the replicas count in together; unset: each
-         * replica counts alone, in memory.
-         */
-        Optional<String> redisUrl();
-
-        /**
-         * How long a request waits for Redis. Beyond it, or while Redis cannot be reached, this
-         * replica counts alone (in memory) and the log says so once.
-         */
-        Duration redisTimeout();
     }
 
     interface Limit {

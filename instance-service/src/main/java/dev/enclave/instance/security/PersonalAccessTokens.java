@@ -6,6 +6,7 @@ import dev.enclave.instance.config.InstanceConfig;
 import dev.enclave.instance.rest.ApiException;
 import dev.enclave.instance.rest.FieldLimits;
 import dev.enclave.instance.service.AfterCommit;
+import dev.enclave.instance.service.ReplicaEvictions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
@@ -95,11 +96,41 @@ public class PersonalAccessTokens {
     /** Bumped on every eviction: a lookup that raced with one does not cache what it read. */
     private final AtomicLong evictions = new AtomicLong();
 
-    public PersonalAccessTokens(Clock clock, InstanceConfig config, AfterCommit afterCommit) {
+    private final ReplicaEvictions replicas;
+
+    public PersonalAccessTokens(Clock clock, InstanceConfig config, AfterCommit afterCommit, ReplicaEvictions replicas) {
         this.clock = clock;
         this.afterCommit = afterCommit;
+        this.replicas = replicas;
         this.cacheTtlMillis = config.patCacheTtl().toMillis();
         this.cacheMaxSize = config.patCacheMaxSize();
+        replicas.onMessage(this::evictedElsewhere);
+    }
+
+    /** Another replica (or this one) revoked a token or changed a user: {@code token:<id>}, {@code user:<id>}. */
+    private void evictedElsewhere(String message) {
+        int colon = message.indexOf(':');
+        if (colon < 0) {
+            return;
+        }
+        long id;
+        try {
+            id = Long.parseLong(message.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            return;
+        }
+        switch (message.substring(0, colon)) {
+            case "token" -> {
+                evictions.incrementAndGet();
+                cache.values().removeIf(c -> c.token().id() == id);
+            }
+            case "user" -> {
+                evictions.incrementAndGet();
+                cache.values().removeIf(c -> c.token().userId() == id);
+            }
+            default -> {
+            }
+        }
     }
 
     /** Scopes a personal access token may carry. */
@@ -145,12 +176,17 @@ public class PersonalAccessTokens {
         evictToken(token.id);
     }
 
-    /** Forgets a cached token at once on this replica (and again after the surrounding commit). */
+    /**
+     * Forgets a cached token at once on this replica (and again after the surrounding commit), and
+     * tells the other replicas after the commit (ReplicaEvictions, when Redis is configured).
+     */
     public void evictToken(long tokenId) {
         afterCommit.evict(() -> {
             evictions.incrementAndGet();
             cache.values().removeIf(c -> c.token().id() == tokenId);
         });
+        // the other replicas, once the change is committed (before that, they would read the old row again)
+        afterCommit.afterCompletion(() -> replicas.publish("token:" + tokenId));
     }
 
     /** Forgets every cached token of a user (blocked, deactivated, changed): at once on this replica. */
@@ -159,6 +195,7 @@ public class PersonalAccessTokens {
             evictions.incrementAndGet();
             cache.values().removeIf(c -> c.token().userId() == userId);
         });
+        afterCommit.afterCompletion(() -> replicas.publish("user:" + userId));
     }
 
     public boolean isActive(PersonalAccessToken token) {

@@ -19,6 +19,24 @@ public class AfterCommit {
         this.registry = registry;
     }
 
+    /** Runs {@code action} once the current transaction has ended (committed or not), or now without one. */
+    public void afterCompletion(Runnable action) {
+        if (registry.getTransactionStatus() == Status.STATUS_ACTIVE) {
+            registry.registerInterposedSynchronization(new Synchronization() {
+                @Override
+                public void beforeCompletion() {
+                }
+
+                @Override
+                public void afterCompletion(int status) {
+                    action.run();
+                }
+            });
+        } else {
+            action.run();
+        }
+    }
+
     public void evict(Runnable eviction) {
         eviction.run();
         if (registry.getTransactionStatus() == Status.STATUS_ACTIVE) {

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * 60 completions a minute and so on by default). Like GitLab's ApplicationRateLimiter, a window
  * starts at a user's first request and counts up to the limit; the next request after the window
  * opens a new one. One compare-and-set per request, no lock and no per-request log, so it stays
- * cheap at thousands of requests a second. With {@code enclave.instance.rate-limits.redis-url} set
+ * cheap at thousands of requests a second. With {@code enclave.instance.redis-url} set
  * the windows are counted in Redis instead, shared by every replica ({@link SharedRateLimits});
  * while Redis does not answer, each replica counts alone here.
  */

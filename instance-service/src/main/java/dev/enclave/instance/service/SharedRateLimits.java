@@ -21,13 +21,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The rate-limit windows in Redis, shared by every instance-service replica
- * ({@code enclave.instance.rate-limits.redis-url}). One Lua script per request does the whole
+ * ({@code enclave.instance.redis-url}). One Lua script per request does the whole
  * check atomically in Redis, so two replicas can never both take the last request of a window: the
  * window starts at the user's first request (the key's expiry is the window's end) and counts up to
  * the limit, as {@link RateLimiter} does in memory and GitLab's ApplicationRateLimiter does in its
  * Redis. A refused request is not counted.
  * <p>
- * Redis unreachable, or slower than {@code redis-timeout}: {@link #acquire} says so (empty) and the
+ * Redis unreachable, or slower than {@code enclave.instance.redis-timeout}: {@link #acquire} says so (empty) and the
  * caller counts in this replica's memory instead. A user then gets up to the limit per replica
  * until Redis answers again: the AI endpoints stay up, at the price of a looser limit for that time
  * (the log says when it starts and ends).
@@ -61,7 +61,7 @@ public class SharedRateLimits {
 
     @Inject
     public SharedRateLimits(Vertx vertx, InstanceConfig config) {
-        this(vertx, config.rateLimits().redisUrl().orElse(null), config.rateLimits().redisTimeout());
+        this(vertx, config.redisUrl().orElse(null), config.redisTimeout());
     }
 
     SharedRateLimits(Vertx vertx, String url, Duration timeout) {
