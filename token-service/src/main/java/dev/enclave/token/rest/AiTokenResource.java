@@ -37,7 +37,7 @@ public class AiTokenResource {
     private final InternalClientAuthenticator clients;
     private final SelfIssuedTokenMinter minter;
     private final TokenServiceConfig config;
-    /** {@code enclave_ai_token_mints_total{outcome}}: minted (success) or refused (invalid client, body or scopes). */
+    /** {@code enclave_ai_token_mints_total{outcome}}: minted (success) or refused here (body or scopes). */
     private final Counter minted;
     private final Counter refused;
 
