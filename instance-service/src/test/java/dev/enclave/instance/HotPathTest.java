@@ -55,6 +55,14 @@ class HotPathTest {
     @Inject
     dev.enclave.instance.service.AiTokenCache aiTokens;
 
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
+    private double count(String name, String tag, String value) {
+        io.micrometer.core.instrument.Counter counter = registry.find(name).tag(tag, value).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
     String token;
 
     @BeforeEach
@@ -91,11 +99,17 @@ class HotPathTest {
 
     @Test
     void configuredCodeSuggestionsLimitRefusesTheFourthRequest() {
+        double rejected = count("enclave.rate.limit.rejections", "limit", "code_suggestions");
+        double minted = count("enclave.ai.token.mints", "outcome", "success");
         for (int i = 0; i < 3; i++) {
             complete().then().statusCode(200);
         }
+        // the first request found no token (the cache was emptied) and minted one, the others used it
+        assertThat(count("enclave.ai.token.mints", "outcome", "success")).isEqualTo(minted + 1);
+        assertThat(count("enclave.rate.limit.rejections", "limit", "code_suggestions")).isEqualTo(rejected);
         complete().then().statusCode(429).header("Retry-After", notNullValue())
                 .header("X-GitLab-Error-Origin", "monolith").body("message", equalTo("429 Too Many Requests"));
+        assertThat(count("enclave.rate.limit.rejections", "limit", "code_suggestions")).isEqualTo(rejected + 1);
     }
 
     @Test

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.Map;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -60,6 +61,11 @@ class RevocationStalenessTest {
         }
     }
 
+    private static double gauge(String scrape, String name) {
+        return scrape.lines().filter(line -> line.startsWith(name + " ")).mapToDouble(
+                line -> Double.parseDouble(line.substring(name.length() + 1).strip())).findFirst().orElseThrow();
+    }
+
     private static ValidatableResponse complete() {
         Map<String, Object> model = Map.of("provider", "openai_compatible",
                 "endpoint", SimulatedModelServer.simulator.baseUrl(), "identifier", SimulatedModelServer.MODEL,
@@ -78,6 +84,10 @@ class RevocationStalenessTest {
                 .willReturn(aResponse().withStatus(503)));
         revocations.refresh();
         Thread.sleep(MAX_STALENESS.plusMillis(300).toMillis());
+        // the age the alert rules compare with the bound, both in the scrape
+        String scrape = RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(gauge(scrape, "enclave_revocation_list_age_seconds")).isGreaterThan(MAX_STALENESS.toSeconds());
+        assertThat(gauge(scrape, "enclave_revocation_list_max_staleness_seconds")).isEqualTo(6.0);
 
         complete().statusCode(503)
                 .body("error", equalTo("revocation_list_stale"))

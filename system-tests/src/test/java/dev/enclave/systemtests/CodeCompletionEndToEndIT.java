@@ -266,6 +266,46 @@ class CodeCompletionEndToEndIT {
         return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
     }
 
+    /**
+     * After the completions above (a token minted, the answer streamed from the model through
+     * model-adapter and ai-gateway), every metric the Grafana dashboard and the alert rules of
+     * deploy/observability use is in a real scrape of {@code /q/metrics} of one of the four services.
+     */
+    @Test
+    @Order(12)
+    void everyMetricOfTheDashboardAndTheAlertsIsScraped() throws IOException {
+        assertThat(running.complete("def scraped():\n    ").status()).isEqualTo(200);
+        java.util.Set<String> scraped = new java.util.TreeSet<>();
+        for (String name : new String[]{Suite.TOKEN_SERVICE, Suite.ADAPTER, Suite.GATEWAY, Suite.INSTANCE}) {
+            RunningSuite.Answer scrape = running.get(name, "/q/metrics", Map.of());
+            assertThat(scrape.status()).as(name + " /q/metrics").isEqualTo(200);
+            for (String line : scrape.body().split("\n")) {
+                if (!line.isBlank() && !line.startsWith("#")) {
+                    int end = line.indexOf('{') >= 0 ? line.indexOf('{') : line.indexOf(' ');
+                    scraped.add(line.substring(0, end));
+                }
+            }
+            // the AI series count by feature, model and outcome only: never a user, a token or a key
+            assertThat(scrape.body()).as(name).doesNotContain(running.modelApiKey).doesNotContain(running.adminToken);
+        }
+        assertThat(scraped).contains("enclave_ai_requests_total", "http_server_requests_seconds_count",
+                "http_client_requests_seconds_count");
+
+        java.util.List<String> expressions = new java.util.ArrayList<>(PromQlMetrics.dashboardExpressions());
+        int dashboard = expressions.size();
+        expressions.addAll(PromQlMetrics.alertExpressions());
+        assertThat(dashboard).as("dashboard expressions").isGreaterThan(10);
+        assertThat(expressions.size() - dashboard).as("alert expressions").isGreaterThan(5);
+        java.util.Set<String> used = new java.util.TreeSet<>();
+        for (String expr : expressions) {
+            java.util.Set<String> metrics = PromQlMetrics.metricsOf(expr);
+            assertThat(metrics).as("metrics of %s", expr).isNotEmpty();
+            used.addAll(metrics);
+        }
+        System.out.println("dashboard and alerts use " + used);
+        assertThat(scraped).as("metrics scraped from the four services").containsAll(used);
+    }
+
     @Test
     @Order(100)
     void cachedTokensKeepWorkingWhileTokenServiceIsDown() {

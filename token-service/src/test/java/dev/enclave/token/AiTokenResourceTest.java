@@ -59,6 +59,27 @@ class AiTokenResourceTest {
         UUID.fromString(claims.getJwtId());
     }
 
+    @jakarta.inject.Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
+    private double mints(String outcome) {
+        io.micrometer.core.instrument.Counter counter = registry.find("enclave.ai.token.mints")
+                .tag("outcome", outcome).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    @Test
+    void mintsAreCountedByOutcome() {
+        double minted = mints("success");
+        double refused = mints("refused");
+        mint("instance-service", "test-instance-secret",
+                Map.of("instance_id", INSTANCE_ID, "scopes", List.of("complete_code"))).then().statusCode(200);
+        mint("instance-service", "test-instance-secret", Map.of("instance_id", INSTANCE_ID, "scopes", List.of()))
+                .then().statusCode(400);
+        assertThat(mints("success")).isEqualTo(minted + 1);
+        assertThat(mints("refused")).isEqualTo(refused + 1);
+    }
+
     @Test
     void eachTokenHasItsOwnJti() throws Exception {
         Map<String, Object> body = Map.of("instance_id", INSTANCE_ID, "scopes", List.of("complete_code"));

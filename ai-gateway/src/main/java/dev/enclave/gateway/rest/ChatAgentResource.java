@@ -2,6 +2,7 @@ package dev.enclave.gateway.rest;
 
 import dev.enclave.gateway.client.Deadline;
 import dev.enclave.gateway.config.GatewayConfig;
+import dev.enclave.gateway.metrics.AiRequestMetrics;
 import dev.enclave.gateway.security.UnitPrimitiveAuthorizer;
 import dev.enclave.gateway.service.ChatService;
 import dev.enclave.support.http.RequestIdFilter;
@@ -25,8 +26,11 @@ public class ChatAgentResource {
     private final UnitPrimitiveAuthorizer authorizer;
     private final ChatService chat;
     private final GatewayConfig config;
+    private final AiRequestMetrics metrics;
 
-    public ChatAgentResource(UnitPrimitiveAuthorizer authorizer, ChatService chat, GatewayConfig config) {
+    public ChatAgentResource(UnitPrimitiveAuthorizer authorizer, ChatService chat, GatewayConfig config,
+                             AiRequestMetrics metrics) {
+        this.metrics = metrics;
         this.authorizer = authorizer;
         this.chat = chat;
         this.config = config;
@@ -37,8 +41,10 @@ public class ChatAgentResource {
     public RestMulti<byte[]> agent(ChatAgentWire.Request request, @Context HttpServerResponse response) {
         String requestId = RequestIdFilter.current();
         Deadline deadline = DeadlineFilter.current(config.defaultTimeout());
+        AiRequestMetrics.Observation observation = metrics.start("duo_chat");
         Uni<Replies.Reply> reply = authorizer.require("duo_chat", "duo chat")
-                .map(caller -> Replies.Reply.stream(Replies.NDJSON, chat.answer(request, caller, requestId, deadline)));
-        return Replies.of(reply, requestId, response);
+                .map(caller -> Replies.Reply.stream(Replies.NDJSON,
+                        chat.answer(request, caller, requestId, deadline, observation)));
+        return Replies.of(reply, requestId, response, observation);
     }
 }

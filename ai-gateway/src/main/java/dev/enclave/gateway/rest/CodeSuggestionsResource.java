@@ -3,6 +3,7 @@ package dev.enclave.gateway.rest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.enclave.gateway.client.Deadline;
 import dev.enclave.gateway.config.GatewayConfig;
+import dev.enclave.gateway.metrics.AiRequestMetrics;
 import dev.enclave.gateway.security.Caller;
 import dev.enclave.gateway.security.UnitPrimitiveAuthorizer;
 import dev.enclave.gateway.service.CodeSuggestionService;
@@ -31,9 +32,11 @@ public class CodeSuggestionsResource {
     private final CodeSuggestionService suggestions;
     private final ObjectMapper json;
     private final GatewayConfig config;
+    private final AiRequestMetrics metrics;
 
     public CodeSuggestionsResource(UnitPrimitiveAuthorizer authorizer, CodeSuggestionService suggestions,
-                                   ObjectMapper json, GatewayConfig config) {
+                                   ObjectMapper json, GatewayConfig config, AiRequestMetrics metrics) {
+        this.metrics = metrics;
         this.authorizer = authorizer;
         this.suggestions = suggestions;
         this.json = json;
@@ -58,12 +61,15 @@ public class CodeSuggestionsResource {
         String requestId = RequestIdFilter.current();
         Deadline deadline = DeadlineFilter.current(config.defaultTimeout());
         boolean stream = request != null && Boolean.TRUE.equals(request.stream());
+        AiRequestMetrics.Observation observation = metrics.start(primitive);
         Uni<Replies.Reply> reply = authorizer.require(primitive, capability)
                 .map(caller -> prepare.apply(request, caller))
+                .invoke(prepared -> observation.model(prepared.model().name()))
                 .chain(prepared -> stream
                         ? Uni.createFrom().item(Replies.Reply.stream(Replies.EVENT_STREAM,
-                                suggestions.stream(prepared, requestId, deadline)))
-                        : suggestions.answer(prepared, requestId, deadline).map(answer -> Replies.Reply.json(json, answer)));
-        return Replies.of(reply, requestId, response);
+                                suggestions.stream(prepared, requestId, deadline, observation)))
+                        : suggestions.answer(prepared, requestId, deadline, observation)
+                                .map(answer -> Replies.Reply.json(json, answer)));
+        return Replies.of(reply, requestId, response, observation);
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.enclave.gateway.client.Deadline;
 import dev.enclave.gateway.config.GatewayConfig;
+import dev.enclave.gateway.metrics.AiRequestMetrics;
 import dev.enclave.gateway.prompt.PromptRegistry;
 import dev.enclave.gateway.security.Caller;
 import dev.enclave.gateway.security.UnitPrimitiveAuthorizer;
@@ -44,9 +45,12 @@ public class PromptsResource {
     private final GatewayConfig config;
     private final PromptRegistry registry;
     private final FeaturePromptService features;
+    private final AiRequestMetrics metrics;
 
     public PromptsResource(UnitPrimitiveAuthorizer authorizer, ModelConfigurationCheck check, ObjectMapper json,
-                           GatewayConfig config, PromptRegistry registry, FeaturePromptService features) {
+                           GatewayConfig config, PromptRegistry registry, FeaturePromptService features,
+                           AiRequestMetrics metrics) {
+        this.metrics = metrics;
         this.registry = registry;
         this.features = features;
         this.authorizer = authorizer;
@@ -66,12 +70,15 @@ public class PromptsResource {
         Optional<PromptRegistry.FeaturePrompt> feature = registry.feature(promptId);
         if (feature.isPresent()) {
             PromptRegistry.FeaturePrompt prompt = feature.get();
+            // a feature's prompt is an AI request of that feature (the model-configuration check below is not)
+            AiRequestMetrics.Observation observation = metrics.start(prompt.unitPrimitive());
             Uni<Caller> caller = authorizer.require(prompt.unitPrimitive(), "'" + promptId + "'");
             reply = request != null && Boolean.TRUE.equals(request.stream())
                     ? caller.map(c -> Replies.Reply.stream(Replies.EVENT_STREAM,
-                            features.stream(prompt, request, c, requestId, deadline)))
-                    : caller.chain(c -> features.invoke(prompt, request, c, requestId, deadline))
+                            features.stream(prompt, request, c, requestId, deadline, observation)))
+                    : caller.chain(c -> features.invoke(prompt, request, c, requestId, deadline, observation))
                             .map(text -> Replies.Reply.json(json, TextNode.valueOf(text)));
+            return Replies.of(reply, requestId, response, observation);
         } else if (!ModelConfigurationCheck.PROMPT_ID.equals(promptId)) {
             reply = Uni.createFrom().failure(GatewayException.notFound("Prompt '" + promptId + "' not found"));
         } else if (request != null && Boolean.TRUE.equals(request.stream())) {

@@ -2,6 +2,7 @@ package dev.enclave.gateway.rest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.enclave.gateway.metrics.AiRequestMetrics;
 import dev.enclave.support.http.RequestIdFilter;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -54,8 +55,31 @@ public final class Replies {
      *                 because the client went away (see {@link #endWhenAbandoned})
      */
     public static RestMulti<byte[]> of(Uni<Reply> reply, String requestId, HttpServerResponse response) {
-        return RestMulti.fromUniResponse(reply, r -> endWhenAbandoned(r.body(), requestId, response),
+        return of(reply, requestId, response, AiRequestMetrics.Observation.NONE);
+    }
+
+    /**
+     * As {@link #of(Uni, String, HttpServerResponse)}, and tells {@code observation} how the request
+     * ended: refused or failed before the answer, answered to its end, or abandoned by the client;
+     * and, for a streamed answer, when its first chunk was written.
+     */
+    public static RestMulti<byte[]> of(Uni<Reply> reply, String requestId, HttpServerResponse response,
+                                       AiRequestMetrics.Observation observation) {
+        Uni<Reply> observed = reply
+                .onFailure().invoke(observation::failed)
+                .onCancellation().invoke(observation::cancelled);
+        return RestMulti.fromUniResponse(observed,
+                r -> endWhenAbandoned(observed(r, observation), requestId, response),
                 r -> headers(r, requestId));
+    }
+
+    private static Multi<byte[]> observed(Reply reply, AiRequestMetrics.Observation observation) {
+        Multi<byte[]> body = MediaType.APPLICATION_JSON.equals(reply.contentType()) ? reply.body()
+                : reply.body().onItem().invoke(observation::chunk);
+        return body
+                .onCompletion().invoke(observation::completed)
+                .onFailure().invoke(observation::failed)
+                .onCancellation().invoke(observation::cancelled);
     }
 
     /**

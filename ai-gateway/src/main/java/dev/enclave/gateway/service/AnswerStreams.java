@@ -2,6 +2,7 @@ package dev.enclave.gateway.service;
 
 import dev.enclave.gateway.client.AdapterWire;
 import dev.enclave.gateway.client.ModelAdapterClient;
+import dev.enclave.gateway.metrics.AiRequestMetrics;
 import dev.enclave.gateway.rest.ChatAgentWire;
 import dev.enclave.gateway.rest.GatewayException;
 import dev.enclave.support.http.RequestIdFilter;
@@ -44,7 +45,14 @@ public final class AnswerStreams {
 
     /** Raw text: each delta's UTF-8 bytes (GitLab's streamed code suggestions; no SSE frames). */
     public static Multi<byte[]> rawText(Multi<AdapterWire.StreamEvent> events, String requestId) {
-        return render(events, requestId, text -> text.getBytes(StandardCharsets.UTF_8), (error, retryable) -> null);
+        return rawText(events, requestId, AiRequestMetrics.Observation.NONE);
+    }
+
+    /** As {@link #rawText(Multi, String)}, telling {@code observation} the usage and a break after the first delta. */
+    public static Multi<byte[]> rawText(Multi<AdapterWire.StreamEvent> events, String requestId,
+                                        AiRequestMetrics.Observation observation) {
+        return render(events, requestId, text -> text.getBytes(StandardCharsets.UTF_8), (error, retryable) -> null,
+                observation);
     }
 
     /**
@@ -53,10 +61,10 @@ public final class AnswerStreams {
      * {@code {"type":"error","data":{"message":"...","retryable":true|false}}}.
      */
     public static Multi<byte[]> agentEvents(Multi<AdapterWire.StreamEvent> events, String requestId,
-                                            Function<Object, byte[]> json) {
+                                            Function<Object, byte[]> json, AiRequestMetrics.Observation observation) {
         return render(events, requestId,
                 text -> line(json, ChatAgentWire.Event.finalAnswerDelta(text)),
-                (message, retryable) -> line(json, ChatAgentWire.Event.error(message, retryable)));
+                (message, retryable) -> line(json, ChatAgentWire.Event.error(message, retryable)), observation);
     }
 
     private static byte[] line(Function<Object, byte[]> json, Object event) {
@@ -71,10 +79,12 @@ public final class AnswerStreams {
      * @param delta   renders a delta's text
      * @param failure renders a failure after the first delta (message, retryable), or null where
      *                the format has no error frame
+     * @param observation told the model's usage (from the last event) and a failure after the first delta
      */
     private static Multi<byte[]> render(Multi<AdapterWire.StreamEvent> events, String requestId,
                                         Function<String, byte[]> delta,
-                                        BiFunction<String, Boolean, byte[]> failure) {
+                                        BiFunction<String, Boolean, byte[]> failure,
+                                        AiRequestMetrics.Observation observation) {
         return Multi.createFrom().deferred(() -> {
             AtomicBoolean started = new AtomicBoolean();
             AtomicBoolean finished = new AtomicBoolean();
@@ -99,6 +109,9 @@ public final class AnswerStreams {
                         }
                         finished.set(true);
                         if (event.isDone()) {
+                            if (event.usage() != null) {
+                                observation.usage(event.usage().promptTokens(), event.usage().completionTokens());
+                            }
                             // model-adapter ends its response right after: let it, so its connection can be reused
                             return List.<byte[]>of();
                         }
@@ -122,6 +135,7 @@ public final class AnswerStreams {
                             throw beforeFirstDelta(error, message);
                         }
                         logBrokenOff(requestId, error, message);
+                        observation.brokenOff();
                         byte[] frame = failure.apply(message, RETRYABLE.contains(error));
                         return frame == null ? List.of(END) : List.of(frame, END);
                     })

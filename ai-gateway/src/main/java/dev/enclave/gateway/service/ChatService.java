@@ -8,6 +8,7 @@ import dev.enclave.gateway.client.AdapterWire;
 import dev.enclave.gateway.client.Deadline;
 import dev.enclave.gateway.client.ModelAdapterClient;
 import dev.enclave.gateway.config.GatewayConfig;
+import dev.enclave.gateway.metrics.AiRequestMetrics;
 import dev.enclave.gateway.prompt.ModelFamily;
 import dev.enclave.gateway.prompt.ModelPrompt;
 import dev.enclave.gateway.prompt.PromptRegistry;
@@ -59,9 +60,12 @@ public class ChatService {
      * The answer as GitLab's agent events, one NDJSON line per delta as the model produces it.
      * Always streamed from model-adapter: the events are the streaming format.
      */
-    public Multi<byte[]> answer(ChatAgentWire.Request request, Caller caller, String requestId, Deadline deadline) {
+    public Multi<byte[]> answer(ChatAgentWire.Request request, Caller caller, String requestId, Deadline deadline,
+                                AiRequestMetrics.Observation observation) {
         AdapterWire.GenerateRequest call = prepare(request, caller);
-        return AnswerStreams.agentEvents(adapter.stream(call, requestId, deadline), requestId, this::json);
+        observation.model(call.model().identifier());
+        return AnswerStreams.agentEvents(adapter.stream(call, requestId, deadline), requestId, this::json,
+                observation);
     }
 
     private byte[] json(Object event) {

@@ -5,6 +5,7 @@ import dev.enclave.gateway.client.AdapterWire;
 import dev.enclave.gateway.client.Deadline;
 import dev.enclave.gateway.client.ModelAdapterClient;
 import dev.enclave.gateway.config.GatewayConfig;
+import dev.enclave.gateway.metrics.AiRequestMetrics;
 import dev.enclave.gateway.prompt.CodeSuggestionPromptBuilder;
 import dev.enclave.gateway.prompt.LanguageDetector;
 import dev.enclave.gateway.prompt.ModelFamily;
@@ -73,7 +74,8 @@ public class CodeSuggestionService {
      * The whole answer in GitLab's JSON shape: one choice per {@code choices_count} (at least one),
      * each from its own model call, the calls made together.
      */
-    public Uni<CodeSuggestionWire.Response> answer(Prepared prepared, String requestId, Deadline deadline) {
+    public Uni<CodeSuggestionWire.Response> answer(Prepared prepared, String requestId, Deadline deadline,
+                                                   AiRequestMetrics.Observation observation) {
         List<Uni<AdapterWire.GenerateResponse>> calls = new ArrayList<>();
         for (int i = 0; i < prepared.choices(); i++) {
             calls.add(adapter.generate(prepared.call(), requestId, deadline));
@@ -86,6 +88,7 @@ public class CodeSuggestionService {
                 AdapterWire.GenerateResponse answer = answers.get(i);
                 choices.add(new CodeSuggestionWire.Choice(answer.text(), i, answer.finishReason()));
                 if (answer.usage() != null) {
+                    observation.usage(answer.usage().promptTokens(), answer.usage().completionTokens());
                     input = plus(input, answer.usage().promptTokens());
                     output = plus(output, answer.usage().completionTokens());
                 }
@@ -102,8 +105,9 @@ public class CodeSuggestionService {
     }
 
     /** {@code stream: true}: the raw generated text, piece by piece as the model produces it (one choice). */
-    public Multi<byte[]> stream(Prepared prepared, String requestId, Deadline deadline) {
-        return AnswerStreams.rawText(adapter.stream(prepared.call(), requestId, deadline), requestId);
+    public Multi<byte[]> stream(Prepared prepared, String requestId, Deadline deadline,
+                                AiRequestMetrics.Observation observation) {
+        return AnswerStreams.rawText(adapter.stream(prepared.call(), requestId, deadline), requestId, observation);
     }
 
     private Prepared prepare(CodeSuggestionWire.Request original, Caller caller, String endpointPromptId) {

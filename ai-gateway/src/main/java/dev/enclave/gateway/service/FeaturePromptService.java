@@ -5,6 +5,7 @@ import dev.enclave.gateway.client.AdapterWire;
 import dev.enclave.gateway.client.Deadline;
 import dev.enclave.gateway.client.ModelAdapterClient;
 import dev.enclave.gateway.config.GatewayConfig;
+import dev.enclave.gateway.metrics.AiRequestMetrics;
 import dev.enclave.gateway.prompt.PromptRegistry;
 import dev.enclave.gateway.rest.GatewayException;
 import dev.enclave.gateway.rest.PromptWire;
@@ -42,15 +43,24 @@ public class FeaturePromptService {
 
     /** @return the model's reply */
     public Uni<String> invoke(PromptRegistry.FeaturePrompt prompt, PromptWire.Request request, Caller caller,
-                              String requestId, Deadline deadline) {
-        return adapter.generate(prepare(prompt, request, caller), requestId, deadline)
+                              String requestId, Deadline deadline, AiRequestMetrics.Observation observation) {
+        AdapterWire.GenerateRequest call = prepare(prompt, request, caller);
+        observation.model(call.model().identifier());
+        return adapter.generate(call, requestId, deadline)
+                .invoke(answer -> {
+                    if (answer.usage() != null) {
+                        observation.usage(answer.usage().promptTokens(), answer.usage().completionTokens());
+                    }
+                })
                 .map(AdapterWire.GenerateResponse::text);
     }
 
     /** {@code stream: true}: the model's reply as raw text as it arrives. */
     public Multi<byte[]> stream(PromptRegistry.FeaturePrompt prompt, PromptWire.Request request, Caller caller,
-                                String requestId, Deadline deadline) {
-        return AnswerStreams.rawText(adapter.stream(prepare(prompt, request, caller), requestId, deadline), requestId);
+                                String requestId, Deadline deadline, AiRequestMetrics.Observation observation) {
+        AdapterWire.GenerateRequest call = prepare(prompt, request, caller);
+        observation.model(call.model().identifier());
+        return AnswerStreams.rawText(adapter.stream(call, requestId, deadline), requestId, observation);
     }
 
     AdapterWire.GenerateRequest prepare(PromptRegistry.FeaturePrompt prompt, PromptWire.Request request,

@@ -4,6 +4,8 @@ import dev.enclave.instance.client.TokenServiceClient;
 import dev.enclave.instance.config.InstanceConfig;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.annotation.PreDestroy;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.faulttolerance.Fallback;
 import org.eclipse.microprofile.faulttolerance.Timeout;
@@ -66,12 +68,23 @@ public class AiTokenCache {
         }
     });
 
+    /** {@code enclave_ai_token_mints_total{outcome}}: success, or failure (the fallback's cached token or none). */
+    private final Counter minted;
+    private final Counter mintFailed;
+
     public AiTokenCache(TokenServiceClient tokenService, InstanceIdentityService identity, InstanceConfig config,
-                        Clock clock) {
+                        Clock clock, MeterRegistry registry) {
+        this.minted = mints(registry, "success");
+        this.mintFailed = mints(registry, "failure");
         this.tokenService = tokenService;
         this.identity = identity;
         this.config = config;
         this.clock = clock;
+    }
+
+    private static Counter mints(MeterRegistry registry, String outcome) {
+        return Counter.builder("enclave.ai.token.mints").description("AI tokens minted by token-service for this instance")
+                .tag("outcome", outcome).register(registry);
     }
 
     @PreDestroy
@@ -155,7 +168,14 @@ public class AiTokenCache {
     @Timeout(8000)
     @Fallback(fallbackMethod = "stillValidToken", skipOn = TokenServiceClient.TokenServiceRefusedException.class)
     TokenServiceClient.AiToken mint(String key, List<String> scopes) {
-        TokenServiceClient.AiToken fresh = tokenService.mintAiToken(identity.instanceId(), scopes, null);
+        TokenServiceClient.AiToken fresh;
+        try {
+            fresh = tokenService.mintAiToken(identity.instanceId(), scopes, null);
+        } catch (RuntimeException e) {
+            mintFailed.increment();
+            throw e;
+        }
+        minted.increment();
         tokens.put(key, fresh);
         if (failing.remove(key) != null) {
             LOG.infof("AI token renewal for [%s] works again", key);

@@ -1,6 +1,8 @@
 package dev.enclave.instance.service;
 
 import dev.enclave.instance.config.InstanceConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -36,10 +38,17 @@ public class RateLimiter {
     private final SharedRateLimits shared;
     private final Map<Bucket, Limit> limits = new EnumMap<>(Bucket.class);
     private final Map<Bucket, Map<Long, AtomicReference<Window>>> windows = new EnumMap<>(Bucket.class);
+    /** {@code enclave_rate_limit_rejections_total{limit}}, one counter per bucket, built once. */
+    private final Map<Bucket, Counter> rejections = new EnumMap<>(Bucket.class);
 
-    public RateLimiter(Clock clock, InstanceConfig config, SharedRateLimits shared) {
+    public RateLimiter(Clock clock, InstanceConfig config, SharedRateLimits shared, MeterRegistry registry) {
         this.clock = clock;
         this.shared = shared;
+        for (Bucket bucket : Bucket.values()) {
+            rejections.put(bucket, Counter.builder("enclave.rate.limit.rejections")
+                    .description("AI requests refused with 429 by the per-user rate limits")
+                    .tag("limit", bucket.name().toLowerCase(java.util.Locale.ROOT)).register(registry));
+        }
         InstanceConfig.RateLimits configured = config.rateLimits();
         limits.put(Bucket.CODE_SUGGESTIONS, limit(configured.codeSuggestions(), "code-suggestions"));
         limits.put(Bucket.DIRECT_ACCESS, limit(configured.directAccess(), "direct-access"));
@@ -64,7 +73,11 @@ public class RateLimiter {
             java.util.OptionalLong retryMillis = shared.acquire(bucket.name().toLowerCase(java.util.Locale.ROOT),
                     userId, limit.requests(), limit.perMillis());
             if (retryMillis.isPresent()) {
-                return retryMillis.getAsLong() == 0 ? 0 : Math.max(1, (retryMillis.getAsLong() + 999) / 1000);
+                if (retryMillis.getAsLong() == 0) {
+                    return 0;
+                }
+                rejections.get(bucket).increment();
+                return Math.max(1, (retryMillis.getAsLong() + 999) / 1000);
             }
             // Redis did not answer: this replica's own count
         }
@@ -84,6 +97,7 @@ public class RateLimiter {
             if (now - current.start() >= limit.perMillis()) {
                 next = new Window(now, 1);
             } else if (current.count() >= limit.requests()) {
+                rejections.get(bucket).increment();
                 long remaining = current.start() + limit.perMillis() - now;
                 return Math.max(1, (remaining + 999) / 1000);
             } else {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.enclave.token.config.TokenServiceConfig;
 import dev.enclave.token.service.InternalClientAuthenticator;
 import dev.enclave.token.service.SelfIssuedTokenMinter;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -35,16 +37,38 @@ public class AiTokenResource {
     private final InternalClientAuthenticator clients;
     private final SelfIssuedTokenMinter minter;
     private final TokenServiceConfig config;
+    /** {@code enclave_ai_token_mints_total{outcome}}: minted (success) or refused here (body or scopes). */
+    private final Counter minted;
+    private final Counter refused;
 
     public AiTokenResource(InternalClientAuthenticator clients, SelfIssuedTokenMinter minter,
-                           TokenServiceConfig config) {
+                           TokenServiceConfig config, MeterRegistry registry) {
+        this.minted = mints(registry, "success");
+        this.refused = mints(registry, "refused");
         this.clients = clients;
         this.minter = minter;
         this.config = config;
     }
 
+    private static Counter mints(MeterRegistry registry, String outcome) {
+        return Counter.builder("enclave.ai.token.mints").description("AI tokens minted for instances")
+                .tag("outcome", outcome).register(registry);
+    }
+
     @POST
     public AiTokenResponse mint(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, AiTokenRequest request) {
+        AiTokenResponse response;
+        try {
+            response = checkedMint(authorization, request);
+        } catch (OAuthException e) {
+            refused.increment();
+            throw e;
+        }
+        minted.increment();
+        return response;
+    }
+
+    private AiTokenResponse checkedMint(String authorization, AiTokenRequest request) {
         clients.authenticate(authorization);
         if (request == null) {
             throw OAuthException.invalidRequest("Body required: {\"instance_id\": \"<uuid>\", \"scopes\": [...]}");
