@@ -50,9 +50,10 @@ import static org.assertj.core.api.Assertions.fail;
  * at token-service leaves completions (and tokens signed by the new key) working; instance-service's
  * master key rotated at a restart (docs/admin-guide.md "Rotating the master key") re-encrypts the
  * model's API key, and the new key alone refuses to start; a second instance-service replica on the
- * same database applies settings changed through the first within settings-cache-ttl and refuses a
- * personal access token revoked through the first within pat-cache-ttl; an invalid, an expired and a
- * revoked token get GitLab's 401; token-service's master key rotates like instance-service's (last:
+ * same database (and the machine's Redis) applies settings changed through the first within
+ * settings-cache-ttl, refuses a personal access token revoked through the first within 1 s, and
+ * shares the rate limit (the 61st completion in a minute across both is 429); an invalid, an expired
+ * and a revoked token get GitLab's 401; token-service's master key rotates like instance-service's (last:
  * it restarts token-service).
  *
  * <p>Runs only on jars built with {@code -Ppostgres} (failsafe passes {@code enclave.db-kind}); see the
@@ -189,6 +190,8 @@ class ProdProfileEndToEndIT {
         instance.put("QUARKUS_DATASOURCE_JDBC_URL", pgUrl + instanceDb);
         instance.put("QUARKUS_DATASOURCE_USERNAME", pgUser);
         instance.put("QUARKUS_DATASOURCE_PASSWORD", pgPassword);
+        // the machine's Redis (CI starts it): the replicas' shared rate limits and revocation news
+        instance.put("ENCLAVE_INSTANCE_REDIS_URL", REDIS_URL);
         env.put(Suite.INSTANCE, loopback(instance));
         return env;
     }
@@ -473,8 +476,23 @@ class ProdProfileEndToEndIT {
 
     /** docs/admin-guide.md, "1. AI settings": changes apply on every other replica within 2 s. */
     static final Duration SETTINGS_BOUND = Duration.ofSeconds(2);
-    /** instance-service README, "Caches": a revocation reaches the other replicas within pat-cache-ttl. */
-    static final Duration PAT_BOUND = Duration.ofSeconds(10);
+    static final String REDIS_URL = "redis://127.0.0.1:6379";
+
+    /** Whether the Redis the replicas share answers (without it they fall back to their own memory). */
+    static boolean redisAnswers() {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", 6379), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * instance-service README, "Caches": a revocation reaches the other replicas at once through Redis
+     * (issue 11: within 1 s), and within pat-cache-ttl (10 s) without it.
+     */
+    static final Duration PAT_BOUND = redisAnswers() ? Duration.ofSeconds(1) : Duration.ofSeconds(10);
 
     /** The second replica, started on a free port with the first one's environment. */
     private ServiceProcess secondReplica() {
@@ -559,7 +577,48 @@ class ProdProfileEndToEndIT {
         assertUnauthorized("revoked, on the other replica", running.get(second, "/api/v4/user", credentials));
         assertUnauthorized("revoked, completion on the other replica",
                 running.complete(second, credentials, "def add(a, b):\n    "));
-        stopSecondReplica();
+    }
+
+    /**
+     * Issue 11: the rate limit holds across the replicas (counted in the Redis they share): of a
+     * user's completions sent alternately to both, the 61st in the minute gets 429 on either replica,
+     * where two replicas counting alone would let 120 through.
+     */
+    @Test
+    @Order(8)
+    void theRateLimitHoldsAcrossTheReplicas() throws Exception {
+        requireSuite();
+        org.junit.jupiter.api.Assumptions.assumeTrue(redisAnswers(), "no Redis at 127.0.0.1:6379");
+        ServiceProcess first = running.service(Suite.INSTANCE);
+        ServiceProcess second = secondReplica();
+        try {
+            // a user of its own, so that no earlier completion counts in its window
+            String name = "limited-" + UUID.randomUUID().toString().substring(0, 8);
+            long userId = created("/api/v4/users", "{\"username\":\"" + name + "\",\"name\":\"Limited\",\"email\":\""
+                    + name + "@example.invalid\"}").path("id").asLong();
+            created("/api/v4/admin/duo/seats", "{\"user_id\":" + userId + "}");
+            Map<String, String> credentials = Map.of("PRIVATE-TOKEN", created("/api/v4/users/" + userId
+                    + "/personal_access_tokens", "{\"name\":\"limited\",\"scopes\":[\"ai_features\"]}").path("token").asText());
+
+            int allowed = 0;
+            RunningSuite.Answer refused = null;
+            for (int i = 0; i < 121 && refused == null; i++) {
+                RunningSuite.Answer answer = running.complete(i % 2 == 0 ? first : second, credentials, "x" + i + " = ");
+                if (answer.status() == 429) {
+                    refused = answer;
+                } else {
+                    assertThat(answer.status()).as("completion %d: %s", i + 1, answer.body()).isEqualTo(200);
+                    allowed++;
+                }
+            }
+            assertThat(allowed).as("completions served across both replicas before the first 429").isEqualTo(60);
+            assertThat(refused).isNotNull();
+            assertThat(refused.header("Retry-After")).as("Retry-After").matches("[1-9][0-9]*");
+            assertThat(running.complete(first, credentials, "y = ").status()).isEqualTo(429);
+            assertThat(running.complete(second, credentials, "y = ").status()).isEqualTo(429);
+        } finally {
+            stopSecondReplica();
+        }
     }
 
     /**
@@ -568,7 +627,7 @@ class ProdProfileEndToEndIT {
      * AI endpoints and the REST API alike, in either header.
      */
     @Test
-    @Order(8)
+    @Order(9)
     void anInvalidAnExpiredAndARevokedTokenGetGitLabs401() throws Exception {
         requireSuite();
         ServiceProcess instance = running.service(Suite.INSTANCE);
@@ -620,7 +679,7 @@ class ProdProfileEndToEndIT {
      * new key alone refuses to start naming a key's {@code kid}.
      */
     @Test
-    @Order(9)
+    @Order(10)
     void aNewTokenServiceMasterKeyReencryptsTheSigningKeysAtStartUp() throws Exception {
         requireSuite();
         Map<String, String> before = signingKeyCiphertexts();
