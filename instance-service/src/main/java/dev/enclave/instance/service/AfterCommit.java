@@ -40,16 +40,7 @@ public class AfterCommit {
     public void evict(Runnable eviction) {
         eviction.run();
         if (registry.getTransactionStatus() == Status.STATUS_ACTIVE) {
-            registry.registerInterposedSynchronization(new Synchronization() {
-                @Override
-                public void beforeCompletion() {
-                }
-
-                @Override
-                public void afterCompletion(int status) {
-                    eviction.run();
-                }
-            });
+            afterCompletion(eviction);
         }
     }
 }

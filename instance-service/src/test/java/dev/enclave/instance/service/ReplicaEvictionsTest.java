@@ -4,13 +4,9 @@ import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -28,16 +24,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ReplicaEvictionsTest {
 
-    static final String REDIS = "redis://127.0.0.1:6379";
+    static final String REDIS = LocalRedis.URL;
     static Vertx vertx;
 
     @BeforeAll
     static void redis() {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", 6379), 500);
-        } catch (IOException e) {
-            Assumptions.abort("no Redis at 127.0.0.1:6379 (" + e.getMessage() + ")");
-        }
+        LocalRedis.require();
         vertx = Vertx.vertx();
     }
 

@@ -2,14 +2,11 @@ package dev.enclave.instance.service;
 
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,18 +25,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SharedRateLimitsTest {
 
-    static final String REDIS = "redis://127.0.0.1:6379";
+    static final String REDIS = LocalRedis.URL;
     static Vertx vertx;
     static SharedRateLimits replica1;
     static SharedRateLimits replica2;
 
     @BeforeAll
     static void redis() {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", 6379), 500);
-        } catch (IOException e) {
-            Assumptions.abort("no Redis at 127.0.0.1:6379 (" + e.getMessage() + ")");
-        }
+        LocalRedis.require();
         vertx = Vertx.vertx();
         replica1 = new SharedRateLimits(vertx, REDIS, Duration.ofSeconds(2));
         replica2 = new SharedRateLimits(vertx, REDIS, Duration.ofSeconds(2));
