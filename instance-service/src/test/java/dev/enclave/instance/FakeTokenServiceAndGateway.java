@@ -90,6 +90,14 @@ public class FakeTokenServiceAndGateway implements QuarkusTestResourceLifecycleM
                 .withHeader("Content-Type", "application/json").withBody("{\"events\":[]}")));
     }
 
+    /** token-service mints {@code token}, valid for an hour, at the AI-token endpoint. */
+    static void mintsAiToken(String token) {
+        server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.post(urlEqualTo("/internal/v1/ai-tokens"))
+                .willReturn(aResponse().withHeader("Content-Type", "application/json")
+                        .withBody("{\"token\":\"" + token + "\",\"token_type\":\"Bearer\",\"expires_in\":3600,\"expires_at\":"
+                                + (System.currentTimeMillis() / 1000 + 3600) + "}")));
+    }
+
     @Override
     public void stop() {
         if (server != null) {

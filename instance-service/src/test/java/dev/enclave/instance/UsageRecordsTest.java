@@ -52,10 +52,7 @@ class UsageRecordsTest {
     void setUp() {
         var fake = FakeTokenServiceAndGateway.server;
         FakeTokenServiceAndGateway.reset();
-        fake.stubFor(post(urlEqualTo("/internal/v1/ai-tokens")).willReturn(aResponse()
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"token\":\"header.payload.sig\",\"token_type\":\"Bearer\",\"expires_in\":3600,\"expires_at\":"
-                        + (System.currentTimeMillis() / 1000 + 3600) + "}")));
+        FakeTokenServiceAndGateway.mintsAiToken("header.payload.sig");
         fake.stubFor(post(urlEqualTo("/gateway/v2/code/completions")).willReturn(aResponse()
                 .withHeader("Content-Type", "application/json").withBody(CodeSuggestionsTest.COMPLETION)));
         aiTokens.invalidateAll();
